@@ -1,0 +1,87 @@
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { KINDS_ERR_RETURN_VALUE } from './errors.js'
+import { isStatusCode, isStatusResponse } from './status.js'
+import { describe } from './endpoint.js'
+import type { EndpointStream } from './stream.js'
+import type { NormalizedEndpoint } from './types.js'
+
+/** Turns what `onServe` returned into the response, following the README's table. */
+export function respond (endpoint: NormalizedEndpoint, request: FastifyRequest, reply: FastifyReply, stream: EndpointStream, result: unknown): void {
+  if (reply.sent) {
+    if (result !== false) request.log.warn({ path: endpoint.path }, 'handler answered through stream and returned a value: the value is ignored')
+    return
+  }
+  if (stream.headersWritten) return
+
+  if (typeof result === 'object' && result !== null) {
+    if (result instanceof Uint8Array) return send200(endpoint, reply, result, endpoint.mime, endpoint.maxAge)
+    if (isStatusResponse(result)) return sendStatus(endpoint, reply, result.code, result.body, result.mime ?? endpoint.mime, result.maxAge ?? endpoint.maxAge)
+    return send200(endpoint, reply, Buffer.from(JSON.stringify(result)), endpoint.mime, endpoint.maxAge)
+  }
+  switch (typeof result) {
+    case 'string':
+      return send200(endpoint, reply, Buffer.from(result), endpoint.mime, endpoint.maxAge)
+    case 'number':
+      if (isStatusCode(result)) {
+        reply.code(result).send()
+        return
+      }
+      break
+    case 'undefined':
+      reply.code(204).send()
+      return
+    case 'boolean':
+      if (result === false) {
+        request.log.error({ path: endpoint.path }, 'handler returned false without writing a response')
+        reply.code(500).send()
+        return
+      }
+      break
+  }
+  if (result === null) {
+    reply.code(204).send()
+    return
+  }
+  fail(request, reply, new KINDS_ERR_RETURN_VALUE(endpoint.path, describe(result)))
+}
+
+/** A handler threw: 500 with an empty body, the error and its stack in the log. */
+export function fail (request: FastifyRequest, reply: FastifyReply, err: unknown): void {
+  const status = (err as { statusCode?: unknown })?.statusCode
+  const clientFault = typeof status === 'number' && status >= 400 && status < 500 && (err as { code?: string }).code?.startsWith('KINDS_ERR_')
+  if (clientFault) {
+    request.log.info({ err }, 'bad request')
+  } else {
+    request.log.error({ err }, 'handler failed')
+  }
+  if (reply.sent) return
+  if (reply.raw.headersSent) {
+    reply.raw.destroy()
+    return
+  }
+  reply.removeHeader('content-type')
+  reply.code(clientFault ? status : 500).send()
+}
+
+// Bodies go out as Buffers: Fastify then sends the MIME as written, adding no charset.
+function send200 (endpoint: NormalizedEndpoint, reply: FastifyReply, body: Uint8Array | undefined, mime: string, maxAge: number | null): void {
+  if (mime !== '' && body !== undefined) reply.header('content-type', mime)
+  if (maxAge !== null) reply.header('cache-control', `max-age=${maxAge}`)
+  if (endpoint.anyOrigin) reply.header('access-control-allow-origin', '*')
+  reply.send(body)
+}
+
+function sendStatus (endpoint: NormalizedEndpoint, reply: FastifyReply, code: number, body: unknown, mime: string, maxAge: number | null): void {
+  const bytes = toBytes(body)
+  if (code === 200) return send200(endpoint, reply, bytes, mime, maxAge)
+  reply.code(code)
+  if (mime !== '' && bytes !== undefined) reply.header('content-type', mime)
+  reply.send(bytes)
+}
+
+function toBytes (body: unknown): Uint8Array | undefined {
+  if (body === undefined || body === null) return undefined
+  if (typeof body === 'string') return Buffer.from(body)
+  if (body instanceof Uint8Array) return body
+  return Buffer.from(JSON.stringify(body))
+}

@@ -1,0 +1,95 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify'
+import type { WebSocket } from 'ws'
+import { RequestHeaders } from './request-headers.js'
+import { EndpointStream } from './stream.js'
+import { EndpointWebSocket } from './ws-stream.js'
+import { fail, respond } from './respond.js'
+import type { NormalizedEndpoint } from './types.js'
+
+type Handler = (request: FastifyRequest, reply: FastifyReply) => void
+
+/**
+ * The router URLs that make `path` match itself and everything below it at a `/`
+ * boundary; find-my-way prefers the longest static prefix, which is our rule 1.
+ */
+export function routeUrls (path: string): string[] {
+  const escaped = path.replaceAll(':', '::')
+  if (path === '/') return ['/']
+  return [escaped, escaped.endsWith('/') ? escaped + '*' : escaped + '/*']
+}
+
+/** The handler of plain HTTP requests to an endpoint. */
+export function httpHandler (endpoint: NormalizedEndpoint): Handler {
+  if (endpoint.data !== null) return staticHandler(endpoint, endpoint.data)
+  const onServe = endpoint.serve
+  if (onServe === null) return notFound
+
+  return function serve (request, reply) {
+    const stream = new EndpointStream(request, reply)
+    let result: unknown
+    try {
+      result = onServe(new RequestHeaders(request), stream)
+    } catch (err) {
+      fail(request, reply, err)
+      return
+    }
+    if (typeof (result as PromiseLike<unknown> | undefined)?.then === 'function') {
+      (result as PromiseLike<unknown>).then(
+        value => respond(endpoint, request, reply, stream, value),
+        err => fail(request, reply, err)
+      )
+      return
+    }
+    respond(endpoint, request, reply, stream, result)
+  }
+}
+
+function staticHandler (endpoint: NormalizedEndpoint, data: Buffer): Handler {
+  const headers: Record<string, string> = {}
+  if (endpoint.mime !== '') headers['content-type'] = endpoint.mime
+  if (endpoint.maxAge !== null) headers['cache-control'] = `max-age=${endpoint.maxAge}`
+  if (endpoint.anyOrigin) headers['access-control-allow-origin'] = '*'
+  return function serveStatic (_request, reply) {
+    reply.headers(headers).send(data)
+  }
+}
+
+/** Static data answers GET and HEAD only. */
+export function methodNotAllowed (_request: FastifyRequest, reply: FastifyReply): void {
+  reply.code(405).header('allow', 'GET, HEAD').send()
+}
+
+export function notFound (_request: FastifyRequest, reply: FastifyReply): void {
+  reply.code(404).send()
+}
+
+/** The handler of WebSocket connections: closes 1000 when `onWebsocket` returns, 1011 when it throws. */
+export function websocketHandler (endpoint: NormalizedEndpoint) {
+  const onWebsocket = endpoint.websocket!
+  return function serveWebSocket (this: FastifyInstance, socket: WebSocket, request: FastifyRequest): void {
+    const log = request.log
+    const opened = Date.now()
+    log.info({ path: request.url, protocol: socket.protocol }, 'websocket open')
+    socket.once('close', (code: number, reason: Buffer) => {
+      log.info({ path: request.url, code, reason: reason.toString(), ms: Date.now() - opened }, 'websocket closed')
+    })
+    const ws = new EndpointWebSocket(socket, log)
+    const failed = (err: unknown): void => {
+      log.error({ err, path: request.url }, 'websocket handler failed')
+      ws.close(1011)
+    }
+    let result: unknown
+    try {
+      result = onWebsocket(new RequestHeaders(request), ws)
+    } catch (err) {
+      failed(err)
+      return
+    }
+    Promise.resolve(result).then(() => ws.close(1000), failed)
+  }
+}
+
+/** Every method the instance knows but GET and HEAD. */
+export function otherMethods (app: FastifyInstance): HTTPMethods[] {
+  return (app.supportedMethods as HTTPMethods[]).filter(m => m !== 'GET' && m !== 'HEAD')
+}
