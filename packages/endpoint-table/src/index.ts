@@ -30,11 +30,14 @@ const endpointTable: FastifyPluginAsync<EndpointTableOptions> = async function e
 
   // The WebSocket plugin wraps every route of its context, so WebSocket routes live in a
   // context of their own: an upgrade to any other endpoint is answered as plain HTTP.
+  let sockets: FastifyInstance | undefined
   await app.register(async function websocketRoutes (child) {
     await child.register(websocket, {
       options: { maxPayload, handleProtocols: chooseProtocol },
-      errorHandler: onSocketError
+      errorHandler: onSocketError,
+      preClose: closeSockets
     })
+    sockets = child
     child.websocketServer.on('headers', rewriteUpgradeHeaders)
     child.addHook('onRequest', async request => acceptAnyKey(request))
     setUp(child, logRequests)
@@ -52,6 +55,11 @@ const endpointTable: FastifyPluginAsync<EndpointTableOptions> = async function e
       }
     }
   })
+
+  // Tests of an app reach the table's WebSockets as they would with @fastify/websocket itself.
+  if (!app.hasDecorator('injectWS')) {
+    app.decorate('injectWS', (...args: Parameters<FastifyInstance['injectWS']>) => sockets!.injectWS(...args))
+  }
 
   await app.register(async function httpRoutes (child) {
     setUp(child, logRequests)
@@ -118,6 +126,16 @@ function onSocketError (this: FastifyInstance, error: Error, socket: { terminate
 
 function isUpgrade (request: FastifyRequest): boolean {
   return (request.raw as { upgrade?: boolean }).upgrade === true
+}
+
+/** On close, tell every client 1001 (going away); cut those that do not answer within a second. */
+function closeSockets (this: FastifyInstance, done: () => void): void {
+  const server = this.websocketServer
+  for (const client of server.clients) client.close(1001, 'server closing')
+  // `ws` would wait 30 s for a silent peer's close frame and keep the process alive.
+  setTimeout(() => { for (const client of server.clients) client.terminate() }, 1000).unref()
+  server.close()
+  done()
 }
 
 function free (taken: Set<string>, urls: string[]): string[] {
