@@ -16,7 +16,8 @@ export function normalizeTable (table: unknown): NormalizedEndpoint[] {
 
 export function normalizeEndpoint (path: string, endpoint: Endpoint | undefined): NormalizedEndpoint {
   if (typeof path !== 'string' || path[0] !== '/') throw new KINDS_ERR_ENDPOINT_PATH(JSON.stringify(path))
-  if (/[?#\s]/.test(path)) throw new KINDS_ERR_ENDPOINT_SHAPE(path, 'the path may not hold "?", "#" or white space')
+  // The router reads "*" as a wildcard and cannot be told otherwise.
+  if (/[?#*\s]/.test(path)) throw new KINDS_ERR_ENDPOINT_SHAPE(path, 'the path may not hold "?", "#", "*" or white space')
 
   let mime: unknown, serve: unknown, websocket: unknown, maxAge: unknown, anyOrigin: unknown
   if (Array.isArray(endpoint)) {

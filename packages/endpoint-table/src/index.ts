@@ -14,7 +14,7 @@ export interface EndpointTableOptions {
   maxPayload?: number
   /** Milliseconds a handler may take before the client gets 503. Default: the instance's `handlerTimeout`. */
   handlerTimeout?: number
-  /** One info line per request with method, path, status and time. Default true. */
+  /** One info line per request with method, path, status and time, for apps that turn Fastify's own two lines off. Default false. */
   logRequests?: boolean
 }
 
@@ -22,7 +22,7 @@ const endpointTable: FastifyPluginAsync<EndpointTableOptions> = async function e
   const endpoints = normalizeTable(options?.endpoints)
   const maxPayload = checkPositive('maxPayload', options.maxPayload) ?? 1024 * 1024
   const handlerTimeout = checkPositive('handlerTimeout', options.handlerTimeout)
-  const logRequests = options.logRequests ?? true
+  const logRequests = options.logRequests ?? false
   if (typeof logRequests !== 'boolean') throw new KINDS_ERR_OPTION('logRequests', 'must be a boolean')
 
   // Longest paths first, so that of '/a' and '/a/' the latter owns '/a/*'.
@@ -59,6 +59,9 @@ const endpointTable: FastifyPluginAsync<EndpointTableOptions> = async function e
   // Tests of an app reach the table's WebSockets as they would with @fastify/websocket itself.
   if (!app.hasDecorator('injectWS')) {
     app.decorate('injectWS', (...args: Parameters<FastifyInstance['injectWS']>) => sockets!.injectWS(...args))
+  }
+  if (!app.hasDecorator('websocketServer')) {
+    app.decorate('websocketServer', { getter: () => sockets!.websocketServer })
   }
 
   await app.register(async function httpRoutes (child) {

@@ -7,6 +7,15 @@ import type { NormalizedEndpoint } from './types.js'
 
 /** Turns what `onServe` returned into the response, following the README's table. */
 export function respond (endpoint: NormalizedEndpoint, request: FastifyRequest, reply: FastifyReply, stream: EndpointStream, result: unknown): void {
+  try {
+    answer(endpoint, request, reply, stream, result)
+  } catch (err) {
+    // JSON.stringify throws on a cycle or a BigInt: a handler's fault, answered as a throw.
+    fail(request, reply, err)
+  }
+}
+
+function answer (endpoint: NormalizedEndpoint, request: FastifyRequest, reply: FastifyReply, stream: EndpointStream, result: unknown): void {
   if (reply.sent) {
     if (result !== false) request.log.warn({ path: endpoint.path }, 'handler answered through stream and returned a value: the value is ignored')
     return
@@ -22,10 +31,8 @@ export function respond (endpoint: NormalizedEndpoint, request: FastifyRequest, 
     case 'string':
       return send200(endpoint, reply, Buffer.from(result), endpoint.mime, endpoint.maxAge)
     case 'number':
-      if (isStatusCode(result)) {
-        reply.code(result).send()
-        return
-      }
+      // Through sendStatus, so that a bare 200 gets max-age and any-origin as every 200 does.
+      if (isStatusCode(result)) return sendStatus(endpoint, reply, result, undefined, endpoint.mime, endpoint.maxAge)
       break
     case 'undefined':
       reply.code(204).send()

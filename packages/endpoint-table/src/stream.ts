@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream'
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify'
-import { KINDS_ERR_BODY_JSON, KINDS_ERR_HEADERS_SENT } from './errors.js'
+import { KINDS_ERR_BODY_JSON, KINDS_ERR_HEADERS_SENT, KINDS_ERR_STATUS } from './errors.js'
 import { isStatusCode } from './status.js'
 import { toReplyHeaders, type HeaderInput } from './response-headers.js'
 
@@ -23,6 +23,8 @@ export class EndpointStream {
   /** The Fastify reply, for those who want it. */
   readonly reply: FastifyReply
   #body: PassThrough | null = null
+  // Set at once: with async onSend hooks, `reply.sent` turns true only later.
+  #started = false
 
   constructor (request: FastifyRequest, reply: FastifyReply) {
     this.request = request
@@ -75,7 +77,7 @@ export class EndpointStream {
 
   /** True once the handler has started its own response. */
   get headersWritten (): boolean {
-    return this.#body !== null || this.reply.sent
+    return this.#started || this.reply.sent
   }
 
   /**
@@ -85,9 +87,11 @@ export class EndpointStream {
   async writeHeaders (headers: HeaderInput, endStream = false): Promise<boolean> {
     if (this.headersWritten) throw new KINDS_ERR_HEADERS_SENT(this.request.url)
     const { status, fields } = toReplyHeaders(headers)
-    this.reply.code(status !== undefined && isStatusCode(status) ? status : 200)
+    if (status !== undefined && !isStatusCode(status)) throw new KINDS_ERR_STATUS(String(status))
+    this.reply.code(status ?? 200)
     this.reply.headers(fields)
     if (this.request.raw.destroyed) return false
+    this.#started = true
     if (endStream) {
       this.reply.send()
       return true
@@ -103,11 +107,12 @@ export class EndpointStream {
    */
   async writeChunk (data: string | Uint8Array, endStream = false): Promise<boolean> {
     if (this.#body === null) {
-      if (this.reply.sent) return false
+      if (this.headersWritten) return false
       await this.writeHeaders({ ':status': 200 })
     }
     const body = this.#body
-    if (body === null || body.destroyed || this.reply.raw.destroyed) return false
+    // Writing past the end would error the stream, and Fastify would cut the response short.
+    if (body === null || body.writableEnded || body.destroyed || this.reply.raw.destroyed) return false
     const full = !body.write(data)
     if (endStream) body.end()
     if (full && !endStream) return await drained(body, this.reply)

@@ -1,0 +1,107 @@
+// The chapter "Custom HTTP services" of Knot Resolver's HTTP module, line for line in TypeScript.
+// webmgmt on https://localhost:8453 (ephemeral certificate), myservice on http://localhost:8080.
+import assert from 'node:assert'
+import Fastify from 'fastify'
+import kindRouter from '@kinds/kind-router'
+import { headers, sleep, status, type Endpoint, type ServeHandler } from '@kinds/endpoint-table'
+
+const host = process.env.HOST ?? 'localhost'
+const webmgmtPort = Number(process.env.WEBMGMT_PORT ?? 8453)
+const servicePort = Number(process.env.SERVICE_PORT ?? 8080)
+
+const app = Fastify({ logger: { level: process.env.LOG_LEVEL ?? 'info' } })
+await app.register(kindRouter)
+const { http, net } = app
+
+// custom function to handle HTTP /health requests
+const onHealth: Endpoint = ['application/json',
+  (h, stream) => {
+    // API call, return a JSON table
+    return { state: 'up', uptime: 0 }
+  },
+  async (h, ws) => {
+    // Stream current status every second
+    let ok = true
+    while (ok) {
+      const push = JSON.stringify('up') // eslint-disable-line @typescript-eslint/no-unused-vars
+      ok = await ws.send(JSON.stringify(['up']))
+      await sleep(1000, ws.signal)
+    }
+    // Finalize the WebSocket
+    ws.close()
+  }]
+
+// copy all existing webmgmt endpoints
+const myMgmtEndpoints = http.configs._builtin.webmgmt!.endpoints ?? {}
+// add custom endpoint to the copy
+myMgmtEndpoints['/health'] = onHealth
+// use custom HTTP configuration for webmgmt
+await http.config({
+  endpoints: myMgmtEndpoints
+}, 'webmgmt')
+
+http.snippets['/health'] = ['Health service', '<p>UP!</p>']
+
+// Our upvalue
+let value = 42
+
+// Expose the service
+const service: Endpoint = ['application/json',
+  async (h, stream) => {
+    // Get request method and deal with it properly
+    const m = h.get(':method')
+    const path = h.get(':path')
+    stream.log.info('method %s path %s', m, path)
+    // Return table, response code will be '200 OK'
+    if (m === 'GET') {
+      return { key: path, value }
+    // Save body, perform check and either respond with 500 or 200 OK
+    } else if (m === 'POST') {
+      const data = await stream.getBodyAsString()
+      if (data.trim() === '' || Number.isNaN(Number(data))) {
+        return status(500, 'Not a good request')
+      }
+      value = Number(data)
+    // Unsupported method, return 405 Method not allowed
+    } else {
+      return status(405, 'Cannot do that')
+    }
+  }]
+
+// Send back your own headers, then return false
+const binary: ServeHandler = async (h, stream) => {
+  // Send back headers
+  const hsend = headers.new()
+  hsend.append(':status', '200')
+  hsend.append('content-type', 'binary/octet-stream')
+  assert(await stream.writeHeaders(hsend, false))
+  // Send back data
+  const data = 'binary-data'
+  assert(await stream.writeChunk(data, true))
+  // Disable default handler action
+  return false
+}
+
+await http.config({
+  endpoints: {
+    '/service': service,
+    '/binary': ['binary/octet-stream', binary]
+  }
+}, 'myservice')
+
+// do not forget to create socket of new kind
+await net.listen(host, webmgmtPort, { kind: 'webmgmt' })
+await net.listen(host, servicePort, { kind: 'myservice' })
+
+for (const l of net.list()) {
+  const scheme = l.tls === false ? 'http' : 'https'
+  const where = l.path ?? `${l.address?.includes(':') === true ? `[${l.address}]` : l.address}:${l.port}`
+  app.log.info(`${l.kind} on ${scheme}://${where} (tls: ${String(l.tls)}, ${l.protocols.join(', ')})`)
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    app.log.info({ signal }, 'closing')
+    app.close().then(() => process.exit(0), () => process.exit(1))
+  })
+}

@@ -1,0 +1,75 @@
+import { createServer } from 'node:http'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import endpointTable from '@kinds/endpoint-table'
+import type { ResolvedConfig } from './config.js'
+
+/** One line per request: kind (from the child logger), method, path, status and time. */
+class RequestLog extends LogController {
+  override incomingRequest (): void {}
+
+  override requestCompleted (err: FastifyError | null, request: FastifyRequest, reply: FastifyReply): void {
+    const line = { method: request.method, path: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 }
+    if (err != null) reply.log.error({ ...line, err }, 'request failed')
+    else reply.log.info(line, 'request')
+  }
+}
+
+/**
+ * The Fastify instance of a kind, built from its merged config. It never listens:
+ * the router's listeners hand it requests through `routing` and upgrades through its server.
+ */
+export async function buildInstance (kind: string, config: ResolvedConfig, log: FastifyBaseLogger): Promise<FastifyInstance> {
+  const instance = Fastify({
+    loggerInstance: log.child({ kind }),
+    logController: new RequestLog(),
+    bodyLimit: config.bodyLimit,
+    handlerTimeout: config.handlerTimeout,
+    serverFactory: handler => createServer(handler)
+  })
+  for (const plugin of config.plugins) {
+    if (Array.isArray(plugin)) await instance.register(plugin[0], plugin[1])
+    else await instance.register(plugin as Parameters<FastifyInstance['register']>[0])
+  }
+  if (config.setup !== undefined) await config.setup(instance)
+  await instance.register(endpointTable, { endpoints: config.endpoints, maxPayload: config.maxPayload })
+  await instance.ready()
+  return instance
+}
+
+/**
+ * One built instance of a kind and the requests and WebSockets still on it. A
+ * retired generation closes once the last of them is done.
+ */
+export class Generation {
+  readonly instance: FastifyInstance
+  #active = 0
+  #retired = false
+  #closed: Promise<void> | undefined
+
+  constructor (instance: FastifyInstance) {
+    this.instance = instance
+  }
+
+  get active (): number {
+    return this.#active
+  }
+
+  enter (): void {
+    this.#active++
+  }
+
+  leave (): void {
+    if (--this.#active === 0 && this.#retired) this.close().catch(() => {})
+  }
+
+  /** No new work comes here; close when the work in flight is done. */
+  retire (): void {
+    this.#retired = true
+    if (this.#active === 0) this.close().catch(() => {})
+  }
+
+  close (): Promise<void> {
+    this.#closed ??= this.instance.close().then(() => {}, err => this.instance.log.error({ err }, 'closing a kind instance failed'))
+    return this.#closed
+  }
+}

@@ -1,0 +1,248 @@
+import { createServer as createHttp1, type IncomingMessage, type Server as Http1Server, type ServerResponse } from 'node:http'
+import { createServer as createHttp2, type Http2Server, type Http2ServerRequest, type Http2ServerResponse, type Http2Session } from 'node:http2'
+import { createServer as createTcp, type Server as TcpServer, type Socket } from 'node:net'
+import { createServer as createTls, type SecureContextOptions, type Server as TlsServer, type TLSSocket } from 'node:tls'
+import type { Duplex } from 'node:stream'
+import type { FastifyBaseLogger } from 'fastify'
+import type { WebSocket } from 'ws'
+import type { ResolvedConfig } from './config.js'
+
+/** Where a listener listens. */
+export type ListenTarget =
+  | { host: string, port: number }
+  | { path: string }
+  | { fd: number }
+
+/** What `net.list()` reports of a listener. */
+export interface ListenerInfo {
+  kind: string
+  address?: string
+  port?: number
+  path?: string
+  fd?: number
+  /** true: TLS only, false: plain only, 'auto': both on one port. */
+  tls: boolean | 'auto'
+  protocols: string[]
+  connections: number
+}
+
+/** What a listener needs from the router: the kind's current config and where to send requests. */
+export interface ListenerHost {
+  kindConfig (kind: string): ResolvedConfig
+  secureContext (kind: string): SecureContextOptions | undefined
+  dispatch (kind: string, req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse): void
+  upgrade (kind: string, req: IncomingMessage, socket: Duplex, head: Buffer): void
+  log: FastifyBaseLogger
+}
+
+const TLS_HANDSHAKE = 0x16
+const listeners = new WeakMap<object, Listener>()
+
+/** The listener a connection came through, for every socket layer of it. */
+export function listenerOf (socket: object | null | undefined): Listener | undefined {
+  return socket == null ? undefined : listeners.get(socket)
+}
+
+/**
+ * One listening socket of a kind: plain HTTP/1.1, TLS with ALPN h2 and http/1.1,
+ * or both told apart by the first byte. It owns its connections, not the kind's instance.
+ */
+export class Listener {
+  readonly kind: string
+  readonly target: ListenTarget
+  readonly #host: ListenerHost
+  readonly #tcp: TcpServer
+  readonly #http1: Http1Server
+  readonly #http2: Http2Server
+  #tls: TlsServer | undefined
+  readonly #sockets = new Set<Socket>()
+  readonly #sessions = new Set<Http2Session>()
+  readonly #websockets = new Set<WebSocket>()
+  #closing: Promise<void> | undefined
+
+  constructor (kind: string, target: ListenTarget, host: ListenerHost) {
+    this.kind = kind
+    this.target = target
+    this.#host = host
+    const config = host.kindConfig(kind)
+    this.#tcp = createTcp({ noDelay: true }, socket => this.#onConnection(socket))
+    this.#tcp.maxConnections = config.maxConnections
+    this.#http1 = createHttp1({ noDelay: true })
+    this.#http1.on('request', (req, res) => host.dispatch(this.kind, req, res))
+    this.#http1.on('upgrade', (req, socket, head) => host.upgrade(this.kind, req, socket, head))
+    this.#http1.on('clientError', (err: NodeJS.ErrnoException, socket) => this.#onClientError(err, socket))
+    // The HTTP server never listens itself: this starts its header and request timeout checks.
+    this.#http1.emit('listening')
+    this.#http2 = createHttp2()
+    this.#http2.on('request', (req, res) => host.dispatch(this.kind, req, res))
+    this.#http2.on('session', session => {
+      this.#sessions.add(session)
+      session.once('close', () => this.#sessions.delete(session))
+    })
+    this.applyConfig()
+  }
+
+  /** Follows the kind's current config: timeouts and limits. */
+  applyConfig (): void {
+    const config = this.#host.kindConfig(this.kind)
+    this.#tcp.maxConnections = config.maxConnections
+    this.#http1.headersTimeout = config.headersTimeout
+    this.#http1.requestTimeout = config.requestTimeout
+    this.#http1.keepAliveTimeout = config.keepAliveTimeout
+    this.#http1.timeout = config.idleTimeout
+    this.#http2.setTimeout(config.idleTimeout)
+    if (this.#tls !== undefined) {
+      const context = this.#host.secureContext(this.kind)
+      if (context !== undefined) this.#tls.setSecureContext(context)
+    }
+  }
+
+  /** Serves a new certificate from the next handshake on. */
+  setSecureContext (context: SecureContextOptions): void {
+    this.#tls?.setSecureContext(context)
+  }
+
+  /** Binds the socket; rejects with the system error (EADDRINUSE, EACCES...). */
+  listen (): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error): void => reject(err)
+      this.#tcp.once('error', onError)
+      const done = (): void => {
+        this.#tcp.off('error', onError)
+        this.#tcp.on('error', err => this.#host.log.error({ err, kind: this.kind }, 'listener error'))
+        resolve()
+      }
+      const t = this.target
+      if ('fd' in t) this.#tcp.listen({ fd: t.fd }, done)
+      else if ('path' in t) this.#tcp.listen({ path: t.path }, done)
+      else this.#tcp.listen({ host: t.host, port: t.port, ipv6Only: t.host.includes(':') }, done)
+    })
+  }
+
+  info (): ListenerInfo {
+    const tls = this.#host.kindConfig(this.kind).tls ?? 'auto'
+    const info: ListenerInfo = {
+      kind: this.kind,
+      tls,
+      protocols: tls === false ? ['http/1.1'] : ['h2', 'http/1.1'],
+      connections: this.#sockets.size
+    }
+    const address = this.#tcp.address()
+    if (typeof address === 'string') info.path = address
+    else if (address !== null) {
+      info.address = address.address
+      info.port = address.port
+    }
+    if ('fd' in this.target) info.fd = this.target.fd
+    return info
+  }
+
+  /** The port bound, for a TCP listener. */
+  get port (): number | undefined {
+    const address = this.#tcp.address()
+    return typeof address === 'object' && address !== null ? address.port : undefined
+  }
+
+  /** A WebSocket opened through this listener, so closing the listener can say 1001. */
+  trackWebSocket (ws: WebSocket): void {
+    if (this.#closing !== undefined) {
+      ws.close(1001, 'listener closing')
+      return
+    }
+    this.#websockets.add(ws)
+    ws.once('close', () => this.#websockets.delete(ws))
+  }
+
+  /**
+   * Stops accepting, lets in-flight requests finish within `grace` ms, closes
+   * WebSockets with 1001 and idle connections, then cuts whatever is left.
+   */
+  close (grace: number): Promise<void> {
+    this.#closing ??= this.#close(grace)
+    return this.#closing
+  }
+
+  async #close (grace: number): Promise<void> {
+    const stopped = new Promise<void>(resolve => this.#tcp.close(() => resolve()))
+    for (const ws of this.#websockets) ws.close(1001, 'listener closing')
+    for (const session of this.#sessions) session.close()
+    const deadline = Date.now() + grace
+    while (this.#sockets.size > 0 && Date.now() < deadline) {
+      this.#http1.closeIdleConnections()
+      await new Promise(resolve => setTimeout(resolve, 25))
+    }
+    for (const ws of this.#websockets) ws.terminate()
+    for (const socket of this.#sockets) socket.destroy()
+    this.#http1.close()
+    this.#http2.close()
+    this.#tls?.close()
+    await stopped
+  }
+
+  #onConnection (socket: Socket): void {
+    if (this.#closing !== undefined) {
+      socket.destroy()
+      return
+    }
+    this.#sockets.add(socket)
+    listeners.set(socket, this)
+    socket.once('close', () => this.#sockets.delete(socket))
+    socket.on('error', () => {})
+    const tls = this.#host.kindConfig(this.kind).tls
+    if (tls === false) return this.#toHttp1(socket)
+    if (tls === true) return this.#toTls(socket)
+    // Plain and TLS on one port: a TLS client speaks first with a handshake record.
+    socket.setTimeout(this.#host.kindConfig(this.kind).headersTimeout, () => socket.destroy())
+    socket.once('data', (chunk: Buffer) => {
+      socket.setTimeout(0)
+      socket.pause()
+      socket.unshift(chunk)
+      if (chunk[0] === TLS_HANDSHAKE) {
+        // TLS takes the buffered bytes over itself (tls_wrap's initRead).
+        this.#toTls(socket)
+      } else {
+        this.#toHttp1(socket)
+        socket.resume()
+      }
+    })
+  }
+
+  #toHttp1 (socket: Duplex): void {
+    this.#http1.emit('connection', socket)
+  }
+
+  #toTls (socket: Socket): void {
+    this.#tls ??= this.#createTls()
+    this.#tls.emit('connection', socket)
+  }
+
+  #createTls (): TlsServer {
+    const context = this.#host.secureContext(this.kind)
+    const server = createTls({
+      ...context,
+      ALPNProtocols: ['h2', 'http/1.1'],
+      handshakeTimeout: this.#host.kindConfig(this.kind).headersTimeout
+    })
+    server.on('secureConnection', (socket: TLSSocket) => {
+      listeners.set(socket, this)
+      if (socket.alpnProtocol === 'h2') this.#http2.emit('connection', socket)
+      else this.#toHttp1(socket)
+    })
+    server.on('tlsClientError', (err: NodeJS.ErrnoException, socket) => {
+      this.#host.log.info({ kind: this.kind, err: { code: err.code, message: err.message }, peer: socket.remoteAddress }, 'TLS handshake failed')
+      socket.destroy()
+    })
+    return server
+  }
+
+  #onClientError (err: NodeJS.ErrnoException, socket: Duplex): void {
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400
+    this.#host.log.info({ kind: this.kind, err: { code: err.code, message: err.message }, status }, 'bad request from client')
+    const reason = status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request'
+    if (err.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy()
+      return
+    }
+    socket.end(`HTTP/1.1 ${status} ${reason}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`)
+  }
+}

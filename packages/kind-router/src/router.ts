@@ -1,0 +1,316 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2'
+import type { SecureContextOptions } from 'node:tls'
+import type { Duplex } from 'node:stream'
+import type { FastifyBaseLogger } from 'fastify'
+import type { WebSocket, WebSocketServer } from 'ws'
+import { builtinAll, checkConfig, mergeConfig, type KindConfig, type ResolvedConfig } from './config.js'
+import { buildInstance, Generation } from './kind.js'
+import { Listener, listenerOf, type ListenerHost, type ListenerInfo, type ListenTarget } from './listener.js'
+import { TlsMaterial } from './tls-material.js'
+import { parseListenArgs, resolveHost } from './addresses.js'
+import { inheritedSockets, type InheritedSocket } from './systemd.js'
+import {
+  KINDS_ERR_ADDRESS_IN_USE,
+  KINDS_ERR_CLOSED,
+  KINDS_ERR_KIND_BUILD,
+  KINDS_ERR_KIND_CONFIG,
+  KINDS_ERR_LISTEN,
+  KINDS_ERR_NOT_LISTENING,
+  KINDS_ERR_UNKNOWN_KIND,
+  withCause
+} from './errors.js'
+
+/** A kind: its config layers, its current generation and its certificate. */
+interface KindState {
+  name: string
+  config: ResolvedConfig
+  generation: Generation | undefined
+  /** Builds run one after the other, so the last config given is the one that stays. */
+  queue: Promise<void>
+  tls: TlsMaterial
+}
+
+export interface RouterOptions {
+  log: FastifyBaseLogger
+  certDir: string | undefined
+  socketActivation: boolean
+}
+
+/** The state behind `app.http` and `app.net`. */
+export class Router implements ListenerHost {
+  readonly log: FastifyBaseLogger
+  readonly #certDir: string | undefined
+  readonly #builtin = new Map<string, KindConfig>([['webmgmt', {}]])
+  readonly #user = new Map<string, KindConfig>()
+  #all: KindConfig = {}
+  readonly #kinds = new Map<string, KindState>()
+  readonly #listeners = new Set<Listener>()
+  readonly #inherited: InheritedSocket[]
+  #closed = false
+
+  constructor (options: RouterOptions) {
+    this.log = options.log
+    this.#certDir = options.certDir
+    this.#inherited = options.socketActivation ? inheritedSockets() : []
+  }
+
+  // ---- http.config ----
+
+  /** Built-in layers, copied so that changing them changes nothing. */
+  builtinConfigs (): Record<string, KindConfig> {
+    const out: Record<string, KindConfig> = { all: copy(builtinAll) }
+    for (const [name, conf] of this.#builtin) out[name] = copy(conf)
+    return out
+  }
+
+  userConfigs (): Record<string, KindConfig> {
+    const out: Record<string, KindConfig> = {}
+    for (const [name, conf] of this.#user) out[name] = copy(conf)
+    return out
+  }
+
+  /** Sets or replaces the built-in layer of a kind (what snippets-ui does for webmgmt). */
+  defineBuiltin (kind: string, conf: KindConfig): Promise<void> {
+    this.#builtin.set(kind, checkConfig(kind, conf))
+    return this.#schedule(kind)
+  }
+
+  config (conf: KindConfig | null, kind?: string): Promise<void> {
+    if (this.#closed) throw new KINDS_ERR_CLOSED()
+    if (kind === undefined) {
+      if (conf === null) throw new KINDS_ERR_KIND_CONFIG('*', '(config)', 'only a named kind can be removed')
+      this.#all = checkConfig('*', conf)
+      return Promise.all([...this.#kinds.keys()].map(name => this.#schedule(name))).then(() => {})
+    }
+    if (typeof kind !== 'string' || kind === '' || kind.startsWith('_')) {
+      throw new KINDS_ERR_KIND_CONFIG(String(kind), '(kind)', 'a kind is a non-empty name not starting with "_"')
+    }
+    if (conf === null) return this.#remove(kind)
+    const checked = checkConfig(kind, conf)
+    const merged = this.#merge(kind, checked)
+    // Certificate files are read and checked now, so a bad pair is refused when given.
+    if (merged.cert !== undefined && merged.key !== undefined && merged.tls !== false) {
+      this.#state(kind).tls.useFiles(merged.cert, merged.key)
+    }
+    this.#user.set(kind, checked)
+    return this.#schedule(kind)
+  }
+
+  kinds (): string[] {
+    return [...this.#kinds.keys()]
+  }
+
+  #merge (kind: string, user = this.#user.get(kind)): ResolvedConfig {
+    return mergeConfig(builtinAll, this.#builtin.get(kind), this.#all, user)
+  }
+
+  #state (kind: string): KindState {
+    let state = this.#kinds.get(kind)
+    if (state === undefined) {
+      state = {
+        name: kind,
+        config: this.#merge(kind),
+        generation: undefined,
+        queue: Promise.resolve(),
+        tls: new TlsMaterial(context => this.#onCertificate(kind, context), this.log.child({ kind }))
+      }
+      this.#kinds.set(kind, state)
+    }
+    return state
+  }
+
+  #schedule (kind: string): Promise<void> {
+    const state = this.#state(kind)
+    const build = state.queue.then(() => this.#build(state))
+    state.queue = build.catch(() => {})
+    return build
+  }
+
+  async #build (state: KindState): Promise<void> {
+    if (this.#closed || !this.#exists(state.name)) return
+    const config = this.#merge(state.name)
+    try {
+      if (config.tls !== false && config.cert === undefined && config.ephemeral) await state.tls.useEphemeral(this.#certDir)
+      const instance = await buildInstance(state.name, config, this.log)
+      ;(instance as unknown as { websocketServer: WebSocketServer }).websocketServer.on('connection', (ws: WebSocket, req: IncomingMessage) => listenerOf(req.socket)?.trackWebSocket(ws))
+      if (this.#closed) {
+        await instance.close()
+        return
+      }
+      const previous = state.generation
+      state.config = config
+      state.generation = new Generation(instance)
+      previous?.retire()
+    } catch (err) {
+      const error = err instanceof Error && (err as { code?: string }).code?.startsWith('KINDS_ERR_') === true
+        ? err
+        : withCause(new KINDS_ERR_KIND_BUILD(state.name, (err as Error).message), err)
+      this.log.error({ err: error, kind: state.name }, 'kind not (re)built: it keeps its previous table')
+      throw error
+    }
+    for (const listener of this.#listeners) if (listener.kind === state.name) listener.applyConfig()
+    this.#adoptInherited()
+  }
+
+  #exists (kind: string): boolean {
+    return this.#builtin.has(kind) || this.#user.has(kind)
+  }
+
+  async #remove (kind: string): Promise<void> {
+    if (this.#builtin.has(kind)) throw new KINDS_ERR_KIND_CONFIG(kind, '(kind)', 'a built-in kind cannot be removed')
+    const state = this.#kinds.get(kind)
+    if (!this.#user.has(kind) || state === undefined) throw new KINDS_ERR_UNKNOWN_KIND(kind, 'http.config(null, kind) removes an existing kind')
+    this.#user.delete(kind)
+    await Promise.all([...this.#listeners].filter(l => l.kind === kind).map(l => this.#closeListener(l)))
+    await state.queue
+    this.#kinds.delete(kind)
+    state.tls.close()
+    state.generation?.retire()
+  }
+
+  #onCertificate (kind: string, context: SecureContextOptions): void {
+    for (const listener of this.#listeners) if (listener.kind === kind) listener.setSecureContext(context)
+  }
+
+  // ---- ListenerHost ----
+
+  kindConfig (kind: string): ResolvedConfig {
+    return this.#kinds.get(kind)?.config ?? this.#merge(kind)
+  }
+
+  secureContext (kind: string): SecureContextOptions | undefined {
+    return this.#kinds.get(kind)?.tls.context
+  }
+
+  dispatch (kind: string, req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse): void {
+    const generation = this.#kinds.get(kind)?.generation
+    if (generation === undefined) {
+      res.statusCode = 503
+      res.end()
+      return
+    }
+    generation.enter()
+    res.once('close', () => generation.leave())
+    generation.instance.routing(req as IncomingMessage, res as ServerResponse)
+  }
+
+  upgrade (kind: string, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const generation = this.#kinds.get(kind)?.generation
+    if (generation === undefined) {
+      socket.end('HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\ncontent-length: 0\r\n\r\n')
+      return
+    }
+    generation.enter()
+    socket.once('close', () => generation.leave())
+    generation.instance.server.emit('upgrade', req, socket, head)
+  }
+
+  // ---- net ----
+
+  /** `net.listen(address, port, { kind })`, `(path, { kind })` or `({ fd }, { kind })`. */
+  listen (address: unknown, port?: unknown, options?: unknown): Promise<ListenerInfo[]> {
+    if (this.#closed) throw new KINDS_ERR_CLOSED()
+    const { target, options: { kind } } = parseListenArgs(address, port, options)
+    if (!this.#exists(kind)) throw new KINDS_ERR_UNKNOWN_KIND(kind, 'net.listen needs a kind made with http.config')
+    return this.#listen(kind, target)
+  }
+
+  async #listen (kind: string, target: ListenTarget | { hostname: string, port: number }): Promise<ListenerInfo[]> {
+    const state = this.#state(kind)
+    if (state.generation === undefined) await this.#schedule(kind)
+    else await state.queue
+    if ('hostname' in target) {
+      const hosts = await resolveHost(target.hostname)
+      const infos: ListenerInfo[] = []
+      let port = target.port
+      for (const host of hosts) {
+        const [info] = await this.#listen(kind, { host, port })
+        infos.push(info!)
+        port = info!.port ?? port
+      }
+      return infos
+    }
+    const listener = new Listener(kind, target, this)
+    try {
+      await listener.listen()
+    } catch (err) {
+      const where = describeTarget(target)
+      if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw withCause(new KINDS_ERR_ADDRESS_IN_USE(where, kind), err)
+      throw withCause(new KINDS_ERR_LISTEN(where, kind, (err as Error).message), err)
+    }
+    this.#listeners.add(listener)
+    const info = listener.info()
+    this.log.info({ ...info, connections: undefined }, 'listening')
+    return [info]
+  }
+
+  /** `net.close(address, port)` or `net.close(path)`: closes those listeners gracefully. */
+  async close (address: string, port?: number): Promise<void> {
+    const host = address.replace(/^\[(.*)\]$/, '$1')
+    let hosts = [host]
+    if (!host.startsWith('/') && !host.startsWith('./') && !host.includes(':') && !/^[\d.]+$/.test(host)) hosts = await resolveHost(host)
+    const matching = [...this.#listeners].filter(l => {
+      const t = l.target
+      if ('path' in t) return t.path === host
+      if ('fd' in t) return false
+      return hosts.includes(t.host) && (port === undefined || l.port === port)
+    })
+    if (matching.length === 0) throw new KINDS_ERR_NOT_LISTENING(port === undefined ? address : `${address}:${port}`)
+    await Promise.all(matching.map(l => this.#closeListener(l)))
+  }
+
+  list (): ListenerInfo[] {
+    return [...this.#listeners].map(l => l.info())
+  }
+
+  async #closeListener (listener: Listener): Promise<void> {
+    await listener.close(this.kindConfig(listener.kind).closeGrace)
+    this.#listeners.delete(listener)
+    this.log.info({ kind: listener.kind, ...describeInfo(listener) }, 'listener closed')
+  }
+
+  /** Every listener closes gracefully, then every kind's instance. */
+  async closeAll (): Promise<void> {
+    this.#closed = true
+    await Promise.all([...this.#listeners].map(l => this.#closeListener(l)))
+    for (const state of this.#kinds.values()) {
+      await state.queue
+      state.tls.close()
+      await state.generation?.close()
+    }
+  }
+
+  /** Sockets from systemd are adopted as soon as the kind they name exists. */
+  #adoptInherited (): void {
+    for (const socket of this.#inherited.splice(0)) {
+      if (!this.#exists(socket.name) || this.#kinds.get(socket.name)?.generation === undefined) {
+        this.#inherited.push(socket)
+        continue
+      }
+      this.#listen(socket.name, { fd: socket.fd }).catch(err => {
+        this.log.error({ err, fd: socket.fd, kind: socket.name }, 'cannot adopt a socket from systemd')
+      })
+    }
+  }
+
+  /** At start: sockets naming a kind that already exists (webmgmt) are adopted. */
+  start (): Promise<void> {
+    return Promise.all([...this.#builtin.keys()].map(kind => this.#schedule(kind))).then(() => {})
+  }
+}
+
+function describeTarget (target: ListenTarget): string {
+  if ('fd' in target) return `fd ${target.fd}`
+  if ('path' in target) return target.path
+  return target.host.includes(':') ? `[${target.host}]:${target.port}` : `${target.host}:${target.port}`
+}
+
+function describeInfo (listener: Listener): Record<string, unknown> {
+  const { address, port, path, fd } = listener.info()
+  return { address, port, path, fd }
+}
+
+function copy (conf: KindConfig): KindConfig {
+  return conf.endpoints === undefined ? { ...conf } : { ...conf, endpoints: { ...conf.endpoints } }
+}
