@@ -3,14 +3,28 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type
 import endpointTable from '@kinds/endpoint-table'
 import type { ResolvedConfig } from './config.js'
 
-/** One line per request: kind (from the child logger), method, path, status and time. */
+/** Told of every completed request of every kind (snippets-ui counts them). */
+export type RequestObserver = (kind: string, status: number, seconds: number) => void
+
+/** One line per request: kind (from the child logger), method, path, status and time; then the observers. */
 class RequestLog extends LogController {
+  readonly #kind: string
+  readonly #observers: ReadonlySet<RequestObserver>
+
+  constructor (kind: string, observers: ReadonlySet<RequestObserver>) {
+    super()
+    this.#kind = kind
+    this.#observers = observers
+  }
+
   override incomingRequest (): void {}
 
   override requestCompleted (err: FastifyError | null, request: FastifyRequest, reply: FastifyReply): void {
-    const line = { method: request.method, path: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 }
+    const ms = reply.elapsedTime
+    const line = { method: request.method, path: request.url, status: reply.statusCode, ms: Math.round(ms * 100) / 100 }
     if (err != null) reply.log.error({ ...line, err }, 'request failed')
     else reply.log.info(line, 'request')
+    for (const observe of this.#observers) observe(this.#kind, reply.statusCode, ms / 1000)
   }
 }
 
@@ -18,10 +32,10 @@ class RequestLog extends LogController {
  * The Fastify instance of a kind, built from its merged config. It never listens:
  * the router's listeners hand it requests through `routing` and upgrades through its server.
  */
-export async function buildInstance (kind: string, config: ResolvedConfig, log: FastifyBaseLogger): Promise<FastifyInstance> {
+export async function buildInstance (kind: string, config: ResolvedConfig, log: FastifyBaseLogger, observers: ReadonlySet<RequestObserver>): Promise<FastifyInstance> {
   const instance = Fastify({
     loggerInstance: log.child({ kind }),
-    logController: new RequestLog(),
+    logController: new RequestLog(kind, observers),
     bodyLimit: config.bodyLimit,
     handlerTimeout: config.handlerTimeout,
     serverFactory: handler => createServer(handler)

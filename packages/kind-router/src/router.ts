@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream'
 import type { FastifyBaseLogger } from 'fastify'
 import type { WebSocket, WebSocketServer } from 'ws'
 import { builtinAll, checkConfig, mergeConfig, type KindConfig, type ResolvedConfig } from './config.js'
-import { buildInstance, Generation } from './kind.js'
+import { buildInstance, Generation, type RequestObserver } from './kind.js'
 import { Listener, listenerOf, type ListenerHost, type ListenerInfo, type ListenTarget } from './listener.js'
 import { TlsMaterial } from './tls-material.js'
 import { parseListenArgs, resolveHost } from './addresses.js'
@@ -48,6 +48,10 @@ export class Router implements ListenerHost {
   readonly #listeners = new Set<Listener>()
   readonly #inherited: InheritedSocket[]
   #closed = false
+  /** Told of every completed request of every kind. */
+  readonly requestObservers = new Set<RequestObserver>()
+  /** Told of every WebSocket opened on any kind; the socket tells its own close. */
+  readonly websocketObservers = new Set<(kind: string, ws: WebSocket) => void>()
 
   constructor (options: RouterOptions) {
     this.log = options.log
@@ -132,8 +136,11 @@ export class Router implements ListenerHost {
     const config = this.#merge(state.name)
     try {
       if (config.tls !== false && config.cert === undefined && config.ephemeral) await state.tls.useEphemeral(this.#certDir)
-      const instance = await buildInstance(state.name, config, this.log)
-      ;(instance as unknown as { websocketServer: WebSocketServer }).websocketServer.on('connection', (ws: WebSocket, req: IncomingMessage) => listenerOf(req.socket)?.trackWebSocket(ws))
+      const instance = await buildInstance(state.name, config, this.log, this.requestObservers)
+      ;(instance as unknown as { websocketServer: WebSocketServer }).websocketServer.on('connection', (ws: WebSocket, req: IncomingMessage) => {
+        listenerOf(req.socket)?.trackWebSocket(ws)
+        for (const observe of this.websocketObservers) observe(state.name, ws)
+      })
       if (this.#closed) {
         await instance.close()
         return
