@@ -3,8 +3,9 @@ import fp from 'fastify-plugin'
 import websocket from '@fastify/websocket'
 import { normalizeTable } from './endpoint.js'
 import { KINDS_ERR_OPTION } from './errors.js'
-import { httpHandler, methodNotAllowed, notFound, otherMethods, routeUrls, websocketHandler } from './routes.js'
+import { closeAfterUpgrade, httpHandler, methodNotAllowed, notFound, otherMethods, routeUrls, websocketHandler } from './routes.js'
 import { acceptAnyKey, chooseProtocol, rewriteUpgradeHeaders } from './ws-upgrade.js'
+import { stripContentType } from './untyped.js'
 import type { EndpointTable, NormalizedEndpoint } from './types.js'
 
 export interface EndpointTableOptions {
@@ -48,6 +49,7 @@ const endpointTable: FastifyPluginAsync<EndpointTableOptions> = async function e
           method: 'GET',
           url,
           exposeHeadRoute: false,
+          onSend: endpoint.mime === '' ? stripContentType : undefined,
           handlerTimeout,
           handler: httpHandler(endpoint),
           wsHandler: websocketHandler(endpoint)
@@ -67,13 +69,6 @@ const endpointTable: FastifyPluginAsync<EndpointTableOptions> = async function e
   await app.register(async function httpRoutes (child) {
     setUp(child, logRequests)
     child.setNotFoundHandler(notFound)
-    // An upgrade answered over plain HTTP leaves a socket no parser reads any more.
-    child.addHook('onRequest', async (request, reply) => {
-      if (isUpgrade(request)) reply.header('connection', 'close')
-    })
-    child.addHook('onResponse', async request => {
-      if (isUpgrade(request)) request.raw.socket?.end()
-    })
     const taken = new Set<string>()
     for (const endpoint of ordered) {
       const urls = free(taken, routeUrls(endpoint.path))
@@ -88,11 +83,12 @@ function addRoutes (app: FastifyInstance, endpoint: NormalizedEndpoint, urls: st
   for (const url of urls) {
     // GET of a WebSocket endpoint is served by its WebSocket route.
     const get = endpoint.websocket !== null ? ['HEAD' as const] : ['GET' as const, 'HEAD' as const]
+    const onSend = endpoint.mime === '' ? stripContentType : undefined
     if (endpoint.data !== null) {
-      app.route({ method: get, url, exposeHeadRoute: false, handler })
+      app.route({ method: get, url, exposeHeadRoute: false, onSend, handler })
       app.route({ method: other, url, handler: methodNotAllowed })
     } else {
-      app.route({ method: [...get, ...other], url, exposeHeadRoute: false, handlerTimeout, handler: endpoint.serve === null ? notFound : handler })
+      app.route({ method: [...get, ...other], url, exposeHeadRoute: false, handlerTimeout, onSend, handler: endpoint.serve === null ? notFound : handler })
     }
   }
 }
@@ -117,6 +113,7 @@ function onError (err: FastifyError, request: FastifyRequest, reply: FastifyRepl
   } else {
     request.log.info({ err: { code: err.code, message: err.message } }, 'bad request')
   }
+  closeAfterUpgrade(request, reply)
   reply.removeHeader('content-type')
   reply.code(status).send()
 }
@@ -125,10 +122,6 @@ function onSocketError (this: FastifyInstance, error: Error, socket: { terminate
   // `ws` has already sent the close code that fits (1007 bad UTF-8, 1009 too big).
   request.log.warn({ err: { code: (error as FastifyError).code, message: error.message } }, 'websocket error')
   setTimeout(() => socket.terminate(), 1000).unref()
-}
-
-function isUpgrade (request: FastifyRequest): boolean {
-  return (request.raw as { upgrade?: boolean }).upgrade === true
 }
 
 /** On close, tell every client 1001 (going away); cut those that do not answer within a second. */

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import { KINDS_ERR_RETURN_VALUE } from './errors.js'
 import { isStatusCode, isStatusResponse } from './status.js'
 import { describe } from './endpoint.js'
+import { sendUntyped } from './untyped.js'
 import type { EndpointStream } from './stream.js'
 import type { NormalizedEndpoint } from './types.js'
 
@@ -16,11 +17,13 @@ export function respond (endpoint: NormalizedEndpoint, request: FastifyRequest, 
 }
 
 function answer (endpoint: NormalizedEndpoint, request: FastifyRequest, reply: FastifyReply, stream: EndpointStream, result: unknown): void {
-  if (reply.sent) {
-    if (result !== false) request.log.warn({ path: endpoint.path }, 'handler answered through stream and returned a value: the value is ignored')
+  if (reply.sent || stream.headersWritten) {
+    // Late (after a timeout) or after writing through `stream`: the answer is out already.
+    if (result !== false) request.log.warn({ path: endpoint.path }, 'the response was already sent: the returned value is ignored')
+    // A handler that returned without the last chunk has nothing more to say.
+    stream.end()
     return
   }
-  if (stream.headersWritten) return
 
   if (typeof result === 'object' && result !== null) {
     if (result instanceof Uint8Array) return send200(endpoint, reply, result, endpoint.mime, endpoint.maxAge)
@@ -73,6 +76,7 @@ export function fail (request: FastifyRequest, reply: FastifyReply, err: unknown
 // Bodies go out as Buffers: Fastify then sends the MIME as written, adding no charset.
 function send200 (endpoint: NormalizedEndpoint, reply: FastifyReply, body: Uint8Array | undefined, mime: string, maxAge: number | null): void {
   if (mime !== '' && body !== undefined) reply.header('content-type', mime)
+  else if (mime === '') sendUntyped(reply)
   if (maxAge !== null) reply.header('cache-control', `max-age=${maxAge}`)
   if (endpoint.anyOrigin) reply.header('access-control-allow-origin', '*')
   reply.send(body)
@@ -83,6 +87,7 @@ function sendStatus (endpoint: NormalizedEndpoint, reply: FastifyReply, code: nu
   if (code === 200) return send200(endpoint, reply, bytes, mime, maxAge)
   reply.code(code)
   if (mime !== '' && bytes !== undefined) reply.header('content-type', mime)
+  else if (mime === '') sendUntyped(reply)
   reply.send(bytes)
 }
 

@@ -4,6 +4,7 @@ import { RequestHeaders } from './request-headers.js'
 import { EndpointStream } from './stream.js'
 import { EndpointWebSocket } from './ws-stream.js'
 import { fail, respond } from './respond.js'
+import { sendUntyped } from './untyped.js'
 import type { NormalizedEndpoint } from './types.js'
 
 type Handler = (request: FastifyRequest, reply: FastifyReply) => void
@@ -25,6 +26,7 @@ export function httpHandler (endpoint: NormalizedEndpoint): Handler {
   if (onServe === null) return notFound
 
   return function serve (request, reply) {
+    closeAfterUpgrade(request, reply)
     const stream = new EndpointStream(request, reply)
     let result: unknown
     try {
@@ -49,17 +51,32 @@ function staticHandler (endpoint: NormalizedEndpoint, data: Buffer): Handler {
   if (endpoint.mime !== '') headers['content-type'] = endpoint.mime
   if (endpoint.maxAge !== null) headers['cache-control'] = `max-age=${endpoint.maxAge}`
   if (endpoint.anyOrigin) headers['access-control-allow-origin'] = '*'
-  return function serveStatic (_request, reply) {
+  const untyped = endpoint.mime === ''
+  return function serveStatic (request, reply) {
+    closeAfterUpgrade(request, reply)
+    if (untyped) sendUntyped(reply)
     reply.headers(headers).send(data)
   }
 }
 
+/**
+ * An upgrade answered over plain HTTP leaves a socket no HTTP parser reads any
+ * more: say so and close it once the answer is out. One property read otherwise.
+ */
+export function closeAfterUpgrade (request: FastifyRequest, reply: FastifyReply): void {
+  if ((request.raw as { upgrade?: boolean }).upgrade !== true) return
+  reply.header('connection', 'close')
+  reply.raw.once('finish', () => request.raw.socket?.end())
+}
+
 /** Static data answers GET and HEAD only. */
-export function methodNotAllowed (_request: FastifyRequest, reply: FastifyReply): void {
+export function methodNotAllowed (request: FastifyRequest, reply: FastifyReply): void {
+  closeAfterUpgrade(request, reply)
   reply.code(405).header('allow', 'GET, HEAD').send()
 }
 
-export function notFound (_request: FastifyRequest, reply: FastifyReply): void {
+export function notFound (request: FastifyRequest, reply: FastifyReply): void {
+  closeAfterUpgrade(request, reply)
   reply.code(404).send()
 }
 

@@ -101,6 +101,11 @@ export class EndpointStream {
     return true
   }
 
+  /** Ends a body started with `writeHeaders(h, false)`, if the handler did not. */
+  end (): void {
+    if (this.#body !== null && !this.#body.writableEnded) this.#body.end()
+  }
+
   /**
    * Sends a piece of the body, waiting while the client is slow to read it; with
    * `endStream` the response ends. Resolves to false when the client is gone.

@@ -18,7 +18,9 @@ export type ServeResult =
   | void
 
 /** Handles one HTTP request: `h` are the request headers, `stream` the body and the response. */
-export type ServeHandler = (h: RequestHeaders, stream: EndpointStream) => ServeResult | Promise<ServeResult>
+// `boolean` rather than `false` so that an async handler ending in `return false` type-checks
+// (TypeScript widens it); a returned `true` is answered 500 and logged.
+export type ServeHandler = (h: RequestHeaders, stream: EndpointStream) => ServeResult | boolean | Promise<ServeResult | boolean>
 
 /** Handles one WebSocket: returns (or resolves) when done, and the socket is closed with 1000. */
 export type WebSocketHandler = (h: RequestHeaders, ws: EndpointWebSocket) => unknown

@@ -267,7 +267,7 @@ test('fires the signal and leaves no timer when the client disconnects mid-handl
 })
 
 test('closes with 1009 when a message is over maxPayload and 1007 on invalid UTF-8', async t => {
-  const { app, logs } = await build({ maxPayload: 1024, endpoints: { '/in': ['text/plain', 'x', async (_h, ws) => { for await (const _ of ws); }] } })
+  const { app, logs } = await build({ maxPayload: 1024, endpoints: { '/in': ['text/plain', 'x', async (_h, ws) => { while (await ws.receive() !== null); }] } })
   t.teardown(() => app.close())
   const port = await listen(app)
   const big = await open(`ws://127.0.0.1:${port}/in`)

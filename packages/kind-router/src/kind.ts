@@ -38,7 +38,12 @@ export async function buildInstance (kind: string, config: ResolvedConfig, log: 
     logController: new RequestLog(kind, observers),
     bodyLimit: config.bodyLimit,
     handlerTimeout: config.handlerTimeout,
-    serverFactory: handler => createServer(handler)
+    serverFactory: handler => createServer(handler),
+    // A URL the router cannot decode and the like: the status, without a JSON body (SPEC 3.5).
+    frameworkErrors: (err, request, reply) => {
+      request.log.info({ err: { code: err.code, message: err.message } }, 'bad request')
+      ;(reply as FastifyReply).code(err.statusCode ?? 400).send()
+    }
   })
   for (const plugin of config.plugins) {
     if (Array.isArray(plugin)) await instance.register(plugin[0], plugin[1])

@@ -95,14 +95,21 @@ export class Router implements ListenerHost {
     const merged = this.#merge(kind, checked)
     // Certificate files are read and checked now, so a bad pair is refused when given.
     if (merged.cert !== undefined && merged.key !== undefined && merged.tls !== false) {
-      this.#state(kind).tls.useFiles(merged.cert, merged.key)
+      try {
+        this.#state(kind).tls.useFiles(merged.cert, merged.key)
+      } catch (err) {
+        // The certificate errors name the field and the file; say which kind too.
+        (err as Error).message = `Kind "${kind}": ${(err as Error).message}`
+        if (!this.#exists(kind)) this.#kinds.delete(kind)
+        throw err
+      }
     }
     this.#user.set(kind, checked)
     return this.#schedule(kind)
   }
 
   kinds (): string[] {
-    return [...this.#kinds.keys()]
+    return [...this.#kinds.keys()].filter(kind => this.#exists(kind))
   }
 
   #merge (kind: string, user = this.#user.get(kind)): ResolvedConfig {
@@ -164,11 +171,16 @@ export class Router implements ListenerHost {
     return this.#builtin.has(kind) || this.#user.has(kind)
   }
 
-  async #remove (kind: string): Promise<void> {
+  // Not async: a kind that cannot be removed is refused at once, with a throw, not a rejection.
+  #remove (kind: string): Promise<void> {
     if (this.#builtin.has(kind)) throw new KINDS_ERR_KIND_CONFIG(kind, '(kind)', 'a built-in kind cannot be removed')
     const state = this.#kinds.get(kind)
     if (!this.#user.has(kind) || state === undefined) throw new KINDS_ERR_UNKNOWN_KIND(kind, 'http.config(null, kind) removes an existing kind')
     this.#user.delete(kind)
+    return this.#drop(kind, state)
+  }
+
+  async #drop (kind: string, state: KindState): Promise<void> {
     await Promise.all([...this.#listeners].filter(l => l.kind === kind).map(l => this.#closeListener(l)))
     await state.queue
     this.#kinds.delete(kind)
@@ -272,9 +284,11 @@ export class Router implements ListenerHost {
   }
 
   async #closeListener (listener: Listener): Promise<void> {
+    // Where it listened, read before closing: a closed socket has no address.
+    const where = describeInfo(listener)
     await listener.close(this.kindConfig(listener.kind).closeGrace)
     this.#listeners.delete(listener)
-    this.log.info({ kind: listener.kind, ...describeInfo(listener) }, 'listener closed')
+    this.log.info({ kind: listener.kind, ...where }, 'listener closed')
   }
 
   /** Every listener closes gracefully, then every kind's instance. */
