@@ -67,7 +67,8 @@ export class Listener {
     const config = host.kindConfig(kind)
     this.#tcp = createTcp({ noDelay: true }, socket => this.#onConnection(socket))
     this.#tcp.maxConnections = config.maxConnections
-    this.#http1 = createHttp1({ noDelay: true })
+    // Node checks header and request timeouts every connectionsCheckingInterval (30 s by default): check often enough to honour them.
+    this.#http1 = createHttp1({ noDelay: true, connectionsCheckingInterval: checkInterval(config) })
     this.#http1.on('request', (req, res) => host.dispatch(this.kind, req, res))
     this.#http1.on('upgrade', (req, socket, head) => host.upgrade(this.kind, req, socket, head))
     this.#http1.on('clientError', (err: NodeJS.ErrnoException, socket) => this.#onClientError(err, socket))
@@ -86,7 +87,8 @@ export class Listener {
   applyConfig (): void {
     const config = this.#host.kindConfig(this.kind)
     this.#tcp.maxConnections = config.maxConnections
-    this.#http1.headersTimeout = config.headersTimeout
+    // Node wants headersTimeout <= requestTimeout (checked only at creation) and misses requestTimeout otherwise.
+    this.#http1.headersTimeout = Math.min(config.headersTimeout, config.requestTimeout)
     this.#http1.requestTimeout = config.requestTimeout
     this.#http1.keepAliveTimeout = config.keepAliveTimeout
     this.#http1.timeout = config.idleTimeout
@@ -245,4 +247,9 @@ export class Listener {
     }
     socket.end(`HTTP/1.1 ${status} ${reason}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`)
   }
+}
+
+/** How often the HTTP server looks for connections past headersTimeout or requestTimeout: a quarter of the shorter, at most a second. */
+function checkInterval (config: ResolvedConfig): number {
+  return Math.max(10, Math.min(1000, Math.floor(Math.min(config.headersTimeout, config.requestTimeout) / 4)))
 }

@@ -93,6 +93,9 @@ export class Router implements ListenerHost {
     if (conf === null) return this.#remove(kind)
     const checked = checkConfig(kind, conf)
     const merged = this.#merge(kind, checked)
+    if (merged.tls === true && merged.cert === undefined && !merged.ephemeral) {
+      throw new KINDS_ERR_KIND_CONFIG(kind, 'tls', 'TLS needs cert and key, or ephemeral: true')
+    }
     // Certificate files are read and checked now, so a bad pair is refused when given.
     if (merged.cert !== undefined && merged.key !== undefined && merged.tls !== false) {
       try {
@@ -142,7 +145,8 @@ export class Router implements ListenerHost {
     if (this.#closed || !this.#exists(state.name)) return
     const config = this.#merge(state.name)
     try {
-      if (config.tls !== false && config.cert === undefined && config.ephemeral) await state.tls.useEphemeral(this.#certDir)
+      // The self-signed certificate is made when a listener needs it, not for kinds that never listen.
+      if ([...this.#listeners].some(l => l.kind === state.name)) await this.#ensureCertificate(state.name, config)
       const instance = await buildInstance(state.name, config, this.log, this.requestObservers)
       ;(instance as unknown as { websocketServer: WebSocketServer }).websocketServer.on('connection', (ws: WebSocket, req: IncomingMessage) => {
         listenerOf(req.socket)?.trackWebSocket(ws)
@@ -164,7 +168,15 @@ export class Router implements ListenerHost {
       throw error
     }
     for (const listener of this.#listeners) if (listener.kind === state.name) listener.applyConfig()
-    this.#adoptInherited()
+    // The table serves once systemd's sockets for it are adopted, so net.list() shows them.
+    await this.#adoptInherited()
+  }
+
+  /** A kind that may speak TLS and has no files of its own serves the process's ephemeral certificate. */
+  async #ensureCertificate (kind: string, config: ResolvedConfig): Promise<void> {
+    const state = this.#kinds.get(kind)
+    if (state === undefined || config.tls === false || config.cert !== undefined || !config.ephemeral) return
+    if (state.tls.context === undefined || !state.tls.ephemeral) await state.tls.useEphemeral(this.#certDir)
   }
 
   #exists (kind: string): boolean {
@@ -250,6 +262,13 @@ export class Router implements ListenerHost {
       }
       return infos
     }
+    return [await this.#bind(kind, target)]
+  }
+
+  /** Binds a listener of a kind that is built (not waiting for its queue: adoption runs inside a build). */
+  async #bind (kind: string, target: ListenTarget): Promise<ListenerInfo> {
+    if (this.#closed) throw new KINDS_ERR_CLOSED()
+    await this.#ensureCertificate(kind, this.kindConfig(kind))
     const listener = new Listener(kind, target, this)
     try {
       await listener.listen()
@@ -258,10 +277,15 @@ export class Router implements ListenerHost {
       if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw withCause(new KINDS_ERR_ADDRESS_IN_USE(where, kind), err)
       throw withCause(new KINDS_ERR_LISTEN(where, kind, (err as Error).message), err)
     }
+    // closeAll ran while this one was binding: it never saw it, so it must not stay open.
+    if (this.#closed) {
+      await listener.close(0)
+      throw new KINDS_ERR_CLOSED()
+    }
     this.#listeners.add(listener)
     const info = listener.info()
     this.log.info({ ...info, connections: undefined }, 'listening')
-    return [info]
+    return info
   }
 
   /** `net.close(address, port)` or `net.close(path)`: closes those listeners gracefully. */
@@ -303,16 +327,18 @@ export class Router implements ListenerHost {
   }
 
   /** Sockets from systemd are adopted as soon as the kind they name exists. */
-  #adoptInherited (): void {
+  async #adoptInherited (): Promise<void> {
+    const adopting: Array<Promise<unknown>> = []
     for (const socket of this.#inherited.splice(0)) {
       if (!this.#exists(socket.name) || this.#kinds.get(socket.name)?.generation === undefined) {
         this.#inherited.push(socket)
         continue
       }
-      this.#listen(socket.name, { fd: socket.fd }).catch(err => {
+      adopting.push(this.#bind(socket.name, { fd: socket.fd }).catch(err => {
         this.log.error({ err, fd: socket.fd, kind: socket.name }, 'cannot adopt a socket from systemd')
-      })
+      }))
     }
+    await Promise.all(adopting)
   }
 
   /** At start: sockets naming a kind that already exists (webmgmt) are adopted. */

@@ -11,6 +11,7 @@ type Update = (context: SecureContextOptions) => void
  */
 export class TlsMaterial {
   #context: SecureContextOptions | undefined
+  #ephemeral = false
   #stop: (() => void) | undefined
   readonly #onUpdate: Update
   readonly #log: FastifyBaseLogger
@@ -22,6 +23,11 @@ export class TlsMaterial {
 
   get context (): SecureContextOptions | undefined {
     return this.#context
+  }
+
+  /** True while the process's self-signed certificate is served. */
+  get ephemeral (): boolean {
+    return this.#ephemeral
   }
 
   /** Reads and checks the files synchronously, so a bad pair is refused when it is configured. */
@@ -36,6 +42,7 @@ export class TlsMaterial {
       return () => watcher.close()
     })
     this.#context = { cert: pair.cert, key: pair.key }
+    this.#ephemeral = false
     this.#onUpdate(this.#context)
   }
 
@@ -47,6 +54,7 @@ export class TlsMaterial {
       this.#onUpdate(this.#context)
     }))
     this.#context = { cert: certificate.cert, key: certificate.key }
+    this.#ephemeral = true
     this.#onUpdate(this.#context)
   }
 
