@@ -41,6 +41,7 @@ const bin = name => `node_modules/.bin/${name}`
 if (files.length === 0) {
   await step('type check', bin('tsc'), ['-b'])
   await step('type check of tests', bin('tsc'), ['-p', 'tsconfig.test.json'])
+  await step('type check of the page client', bin('tsc'), ['-p', 'packages/snippets-ui/client/tsconfig.json'])
   await step('lint', bin('eslint'), ['.'])
 }
 

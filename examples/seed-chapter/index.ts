@@ -3,6 +3,7 @@
 import assert from 'node:assert'
 import Fastify from 'fastify'
 import kindRouter from '@kinds/kind-router'
+import snippetsUi from '@kinds/snippets-ui'
 import { headers, sleep, status, type Endpoint, type ServeHandler } from '@kinds/endpoint-table'
 
 const host = process.env.HOST ?? 'localhost'
@@ -11,6 +12,8 @@ const servicePort = Number(process.env.SERVICE_PORT ?? 8080)
 
 const app = Fastify({ logger: { level: process.env.LOG_LEVEL ?? 'info' } })
 await app.register(kindRouter)
+// the built-in webmgmt kind: the management page, /stats and /metrics
+await app.register(snippetsUi, { name: 'kinds' })
 const { http, net } = app
 
 // custom function to handle HTTP /health requests

@@ -1,1 +1,140 @@
-export {}
+import { hostname } from 'node:os'
+import type { FastifyPluginAsync } from 'fastify'
+import fp from 'fastify-plugin'
+import fastifyStatic from '@fastify/static'
+import { Registry } from 'prom-client'
+import { routerOf } from '@kinds/kind-router'
+import { StatsStore, type StatOptions } from './stats.js'
+import { ProcessSampler } from './process-sampler.js'
+import { Metrics } from './metrics.js'
+import { StatsFeed } from './feed.js'
+import { clientAssets } from './assets.js'
+import { webmgmtEndpoints } from './endpoints.js'
+import { KINDS_ERR_NO_KIND_ROUTER, KINDS_ERR_UI_OPTION } from './errors.js'
+
+export interface SnippetsUiOptions {
+  /** The name in the page title `<name> @ <hostname>`. Default: 'kinds'. */
+  name?: string
+  /** The whole page title. Default: `<name> @ <hostname>`. */
+  title?: string
+  /** Prefix of every metric in /metrics (`<namespace>_http_requests_total`). Default: none. */
+  namespace?: string
+  /** A prom-client Registry that /metrics serves, holding the user's own metrics too. Default: a new one. */
+  registry?: Registry
+  /** Milliseconds between two messages of the /stats WebSocket. Default: 1000. */
+  interval?: number
+}
+
+/** `app.stats`: the user's stats, in /stats, its WebSocket feed and /metrics. */
+export interface StatsApi {
+  /** Sets a gauge; with `{ kind }` it is filed as `kind.<kind>.<key>` and labelled `kind`. */
+  set: (key: string, value: number, options?: StatOptions) => void
+  /** Adds to a counter (default 1); a counter never decreases. */
+  add: (key: string, delta?: number, options?: StatOptions) => void
+  /** The current value of a flat key (`request.total`, `kind.api.jobs`), or undefined. */
+  get: (key: string) => number | undefined
+  /** Every stat as /stats serves it. */
+  snapshot: () => Record<string, number>
+  /** The prom-client registry behind /metrics: register your own metrics on it. */
+  readonly registry: Registry
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    stats: StatsApi
+  }
+}
+
+const snippetsUi: FastifyPluginAsync<SnippetsUiOptions> = async function snippetsUi (app, options) {
+  if (!app.hasDecorator('http') || !app.hasDecorator('net')) throw new KINDS_ERR_NO_KIND_ROUTER()
+  const name = checkString('name', options.name) ?? 'kinds'
+  const title = checkString('title', options.title) ?? `${name} @ ${hostname()}`
+  const namespace = checkString('namespace', options.namespace) ?? ''
+  if (namespace !== '' && !/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(namespace)) throw new KINDS_ERR_UI_OPTION('namespace', 'must be a Prometheus name ([a-zA-Z_][a-zA-Z0-9_]*)')
+  const registry = options.registry ?? new Registry()
+  if (!(registry instanceof Registry)) throw new KINDS_ERR_UI_OPTION('registry', 'must be a prom-client Registry')
+  const interval = options.interval ?? 1000
+  if (!Number.isInteger(interval) || interval <= 0) throw new KINDS_ERR_UI_OPTION('interval', 'must be a positive number of milliseconds')
+
+  const router = routerOf(app.http)
+  const assets = await clientAssets()
+  const stats = new StatsStore()
+  const sampler = new ProcessSampler()
+  const connectionsByKind = (): Record<string, number> => {
+    const out: Record<string, number> = {}
+    for (const kind of router.kinds()) out[kind] = 0
+    for (const l of app.net.list()) out[l.kind] = (out[l.kind] ?? 0) + l.connections
+    return out
+  }
+  const metrics = new Metrics({ registry, namespace, connections: connectionsByKind })
+  const refresh = (): void => {
+    const w = sampler.last
+    const cpu = sampler.cpuSeconds()
+    stats.counter('process.cpu.user', cpu.user)
+    stats.counter('process.cpu.system', cpu.system)
+    stats.gauge('process.rss', w.rss)
+    stats.gauge('process.heap', w.heap)
+    stats.gauge('process.eventloop.delay', w.eventLoopDelay.mean)
+    stats.gauge('process.eventloop.p99', w.eventLoopDelay.p99)
+    stats.gauge('process.uptime', Math.round(process.uptime()))
+    for (const [kind, n] of Object.entries(connectionsByKind())) stats.gauge(`kind.${kind}.connections`, n)
+  }
+  const feed = new StatsFeed(stats, sampler, refresh, interval)
+
+  const onRequest = (kind: string, status: number, seconds: number): void => {
+    stats.request(kind, status, seconds)
+    metrics.request(kind, status, seconds)
+  }
+  const onWebsocket = (kind: string, ws: { once: (event: 'close', listener: () => void) => unknown }): void => {
+    const closed = stats.websocket(kind)
+    metrics.websocketOpened(kind)
+    ws.once('close', () => {
+      closed()
+      metrics.websocketClosed(kind)
+    })
+  }
+  router.requestObservers.add(onRequest)
+  router.websocketObservers.add(onWebsocket)
+
+  const api: StatsApi = {
+    set (key, value, opts) {
+      stats.set(key, value, opts)
+      metrics.user(key, 'gauge', value, opts?.kind)
+    },
+    add (key, delta = 1, opts) {
+      stats.add(key, delta, opts)
+      metrics.user(key, 'counter', delta, opts?.kind)
+    },
+    get: key => stats.get(key),
+    snapshot: () => stats.snapshot(),
+    registry
+  }
+  app.decorate('stats', api)
+
+  app.addHook('onClose', async () => {
+    router.requestObservers.delete(onRequest)
+    router.websocketObservers.delete(onWebsocket)
+    feed.close()
+    sampler.close()
+    metrics.close()
+  })
+
+  await router.defineBuiltin('webmgmt', {
+    endpoints: webmgmtEndpoints({ title, assets, feed, stats, metrics, router, net: app.net, snippets: app.http.snippets }),
+    plugins: [[fastifyStatic, { root: assets.root, prefix: '/static/', maxAge: 86_400_000, index: false, decorateReply: false, wildcard: false }]]
+  })
+}
+
+function checkString (field: string, value: unknown): string | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'string') throw new KINDS_ERR_UI_OPTION(field, 'must be a string')
+  return value
+}
+
+export default fp(snippetsUi, { fastify: '5.x', name: '@kinds/snippets-ui', dependencies: ['@kinds/kind-router'] })
+export { snippetsUi }
+export type { StatOptions } from './stats.js'
+export type { StatsFrame, StatsPoll } from './feed.js'
+export type { WorkerInfo } from './process-sampler.js'
+export { renderSnippet, slug, escapeHtml } from './page.js'
+export * as errors from './errors.js'

@@ -1,0 +1,80 @@
+// tsx bench/stats-fanout.ts [--clients 10000] [--duration 10]
+// 10,000 WebSocket clients on webmgmt's /stats, the server in a process of its own sending one
+// update a second. Prints the server's CPU share and RSS (read from its own /stats) and the delay
+// from a tick's `time` to its receipt by each client, at the median, 99th percentile and worst.
+import { parseArgs } from 'node:util'
+import { cpus } from 'node:os'
+import WebSocket from 'ws'
+import { request } from 'undici'
+import { startNodeServer } from './lib/server-process.ts'
+
+const { values } = parseArgs({ options: { clients: { type: 'string', default: '10000' }, duration: { type: 'string', default: '10' } } })
+const clients = Number(values.clients)
+const duration = Number(values.duration)
+if (!Number.isInteger(clients) || clients <= 0) throw new Error(`--clients must be a positive integer, got ${values.clients}`)
+if (!Number.isInteger(duration) || duration <= 0) throw new Error(`--duration must be a positive integer, got ${values.duration}`)
+
+/** A frame starts with `{"time":<ms>,`: read that instead of parsing every message. */
+const TIME = /^\{"time":(\d+),/
+
+interface ServerStats { cpu: number, rss: number, open: number }
+
+async function serverStats (base: string): Promise<ServerStats> {
+  const res = await request(`${base}/stats`)
+  const s = await res.body.json() as Record<string, number>
+  return { cpu: s['process.cpu.user']! + s['process.cpu.system']!, rss: s['process.rss']!, open: s['websocket.open']! }
+}
+
+function connect (url: string, delays: number[], counting: { on: boolean }): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { perMessageDeflate: false })
+    ws.on('message', (data: Buffer) => {
+      if (!counting.on) return
+      const match = TIME.exec(data.toString('latin1', 0, 32))
+      if (match !== null) delays.push(Date.now() - Number(match[1]))
+    })
+    ws.once('open', () => resolve(ws))
+    ws.once('error', reject)
+  })
+}
+
+function percentile (sorted: number[], p: number): number {
+  return sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * p / 100) - 1)]!
+}
+
+const server = await startNodeServer('webmgmt', 'webmgmt.ts')
+const base = `http://127.0.0.1:${server.port}`
+const sockets: WebSocket[] = []
+try {
+  const idle = await serverStats(base)
+  const delays: number[] = []
+  const counting = { on: false }
+  const started = Date.now()
+  for (let i = 0; i < clients; i += 500) {
+    const batch = Array.from({ length: Math.min(500, clients - i) }, () => connect(`ws://127.0.0.1:${server.port}/stats`, delays, counting))
+    sockets.push(...await Promise.all(batch))
+  }
+  console.log(`${sockets.length} clients connected in ${((Date.now() - started) / 1000).toFixed(1)} s; idle server RSS ${(idle.rss / 2 ** 20).toFixed(1)} MiB`)
+  // Two ticks to settle, then the measured window.
+  await new Promise(resolve => setTimeout(resolve, 2000))
+  const before = await serverStats(base)
+  const t0 = process.hrtime.bigint()
+  counting.on = true
+  await new Promise(resolve => setTimeout(resolve, duration * 1000))
+  counting.on = false
+  const after = await serverStats(base)
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9
+  const sorted = delays.sort((a, b) => a - b)
+  const expected = sockets.length * duration
+  console.log('| clients | messages received / expected | server CPU (one core) | server RSS | tick→receipt p50 | p99 | max |')
+  console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
+  console.log(`| ${after.open} | ${sorted.length} / ${expected} | ${((after.cpu - before.cpu) / wall * 100).toFixed(1)} % | ${(after.rss / 2 ** 20).toFixed(1)} MiB | ` +
+    `${percentile(sorted, 50)} ms | ${percentile(sorted, 99)} ms | ${sorted[sorted.length - 1] ?? Number.NaN} ms |`)
+  console.log(`machine: ${cpus()[0]?.model.trim() ?? 'unknown cpu'}, ${cpus().length} cores, node ${process.version}; clients and server in two processes`)
+} catch (err) {
+  console.error(err instanceof Error ? err.message : err)
+  process.exitCode = 1
+} finally {
+  for (const ws of sockets) ws.terminate()
+  await server.stop()
+}

@@ -1,0 +1,70 @@
+import { normalizeTable, type EndpointTable, type RequestHeaders, type ServeHandler } from '@kinds/endpoint-table'
+import type { HttpApi, NetApi, Router, ListenerInfo } from '@kinds/kind-router'
+import type { StatsStore } from './stats.js'
+import type { Metrics } from './metrics.js'
+import type { StatsFeed } from './feed.js'
+import type { ClientAssets } from './assets.js'
+import { renderPage, type ListenerRow, type PageModel } from './page.js'
+
+export interface WebmgmtParts {
+  title: string
+  assets: ClientAssets
+  feed: StatsFeed
+  stats: StatsStore
+  metrics: Metrics
+  router: Router
+  net: NetApi
+  snippets: HttpApi['snippets']
+}
+
+/** The built-in table of webmgmt: the page, /stats (JSON and WebSocket) and /metrics. */
+export function webmgmtEndpoints (parts: WebmgmtParts): EndpointTable {
+  const { feed, metrics } = parts
+  return {
+    '/': ['text/html; charset=utf-8', readOnly(() => renderPage(pageModel(parts)))],
+    '/stats': ['application/json', readOnly((h: RequestHeaders) => {
+      const poll = feed.poll()
+      // Pollers (the page without a WebSocket) also need to know which keys are gauges.
+      return new URLSearchParams(h.get(':path')?.split('?')[1] ?? '').has('feed') ? { ...poll } : poll.stats
+    }), feed.websocket],
+    '/metrics': [metrics.registry.contentType, readOnly(() => metrics.registry.metrics())]
+  }
+}
+
+/** The built-in endpoints only read: any method but GET and HEAD gets 405. */
+function readOnly (serve: ServeHandler): ServeHandler {
+  return (h, stream) => {
+    const method = h.get(':method')
+    return method === 'GET' || method === 'HEAD' ? serve(h, stream) : 405
+  }
+}
+
+function pageModel ({ title, assets, router, net, snippets }: WebmgmtParts): PageModel {
+  return {
+    title,
+    script: assets.script,
+    style: assets.style,
+    kinds: router.kinds().map(name => ({
+      name,
+      endpoints: normalizeTable(router.kindConfig(name).endpoints ?? {})
+        .map(e => ({ path: e.path, mime: e.mime, websocket: e.websocket !== null }))
+        .sort((a, b) => a.path.localeCompare(b.path))
+    })),
+    listeners: net.list().map(listenerRow),
+    snippets: Object.entries(snippets)
+  }
+}
+
+function listenerRow (l: ListenerInfo): ListenerRow {
+  let address: string
+  if (l.path !== undefined) address = l.path
+  else if (l.fd !== undefined) address = `fd ${l.fd}`
+  else address = l.address?.includes(':') === true ? `[${l.address}]:${l.port}` : `${l.address}:${l.port}`
+  return {
+    kind: l.kind,
+    address,
+    tls: l.tls === 'auto' ? 'plain + TLS' : l.tls ? 'TLS' : 'plain',
+    protocols: l.protocols.join(', '),
+    connections: l.connections
+  }
+}

@@ -1,0 +1,122 @@
+// The page in a real browser: Debian's chromium driven by playwright-core, over HTTPS with the ephemeral certificate.
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import t0, { test } from 'tap'
+import Fastify from 'fastify'
+import kindRouter from '@kinds/kind-router'
+import { Agent, request } from 'undici'
+import snippetsUi from '../src/index.ts'
+import { apiEndpoints } from './support/app.ts'
+
+const CHROMIUM = '/usr/bin/chromium'
+// A browser on a busy machine needs more than the suite's 60 s.
+t0.setTimeout(180_000)
+// docs/webmgmt.png is refreshed on demand (WEBMGMT_SCREENSHOT=docs); otherwise the shot goes to .tap/.
+const screenshot = fileURLToPath(new URL(process.env.WEBMGMT_SCREENSHOT === 'docs' ? '../../../docs/webmgmt.png' : '../../../.tap/webmgmt.png', import.meta.url))
+
+test('the management page in chromium: live charts, instances, snippets, Modules menu, recovery', { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is absent: apt-get install chromium` }, async t => {
+  const { chromium } = await import('playwright-core')
+  const app = Fastify({ logger: false })
+  await app.register(kindRouter)
+  await app.register(snippetsUi, { name: 'kinds' })
+  const endpoints = app.http.configs._builtin.webmgmt!.endpoints!
+  endpoints['/service'] = ['application/json', () => ({ value: 42 })]
+  endpoints['/health'] = apiEndpoints['/ok']!
+  await app.http.config({ endpoints, tls: true }, 'webmgmt')
+  await app.http.config({ endpoints: apiEndpoints }, 'api')
+  app.http.snippets['/health'] = ['Health service', '<p>UP!</p>']
+  app.http.snippets['/service'] = ['Service value', '<p id="svc">loading</p><script>fetch("service").then(r => r.json()).then(d => { document.getElementById("svc").textContent = "value " + d.value })</script>']
+  const [w] = await app.net.listen('127.0.0.1', 0, { kind: 'webmgmt' })
+  const [a] = await app.net.listen('127.0.0.1', 0, { kind: 'api' })
+  const port = w!.port!
+  const base = `https://127.0.0.1:${port}/`
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] })
+  t.teardown(async () => {
+    await browser.close()
+    for (const l of app.net.list()) if (l.address !== undefined) await app.net.close(l.address, l.port).catch(() => {})
+    await app.close()
+  })
+
+  const page = await browser.newPage({ ignoreHTTPSErrors: true, viewport: { width: 1400, height: 900 } })
+  const errors: string[] = []
+  page.on('console', m => { if (m.type() === 'error') errors.push(m.text()) })
+  page.on('pageerror', e => errors.push(e.message))
+
+  await page.goto(base)
+  await page.waitForSelector('#feed-state[data-state="live"]', { timeout: 15_000 })
+  t.pass('the WebSocket feed is live over wss with the ephemeral certificate')
+
+  // Traffic on the api kind while the chart draws.
+  const traffic = new AbortController()
+  const agent = new Agent({ connect: { rejectUnauthorized: false } })
+  const load = (async () => {
+    while (!traffic.signal.aborted) await request(`http://127.0.0.1:${a!.port}/ok`, { dispatcher: agent }).then(r => r.body.dump(), () => {})
+  })()
+  const pointsAt = async (): Promise<number> => Number(await page.getAttribute('#chart-kinds', 'data-points') ?? 0)
+  const start = await pointsAt()
+  // Page-side predicates are strings: the tests' type check has no DOM library.
+  await page.waitForFunction(`Number(document.querySelector('#chart-kinds')?.dataset.points ?? 0) >= ${start + 3}`, undefined, { timeout: 20_000 })
+  await page.waitForSelector('#chart-kinds .u-legend :text("api")', { timeout: 10_000 })
+  traffic.abort()
+  await load
+  t.ok(await pointsAt() >= start + 3, 'the chart gained points while traffic was sent')
+
+  const pidCell = await page.textContent(`#instances-body tr[data-pid="${process.pid}"] td.pid`)
+  t.equal(pidCell, String(process.pid), 'the instances table shows this process\'s PID')
+
+  await page.waitForFunction('document.getElementById("svc")?.textContent === "value 42"', undefined, { timeout: 10_000 })
+  t.pass('the snippet\'s script called the REST endpoint and rendered its result')
+  t.equal(await page.textContent('#service-value h2'), 'Service value')
+
+  await page.click('#modules-menu summary')
+  const link = page.locator('#modules-menu a[href="#service-value"]')
+  t.equal(await link.textContent(), 'Service value', 'the Modules menu links to the snippet')
+  await link.click()
+  t.equal(new URL(page.url()).hash, '#service-value')
+  await page.evaluate('window.scrollTo(0, 0)')
+
+  t.same(errors, [], 'no console error while loading and running')
+  await page.screenshot({ path: screenshot, fullPage: true })
+
+  // The listener goes away and comes back on the same port: the page finds its feed again.
+  await app.net.close('127.0.0.1', port)
+  await page.waitForFunction('document.getElementById("feed-state")?.dataset.state !== "live"', undefined, { timeout: 15_000 })
+  t.pass('the page notices the feed is gone')
+  const lastBefore = Number(await page.evaluate('document.body.dataset.lastFrame'))
+  await app.net.listen('127.0.0.1', port, { kind: 'webmgmt' })
+  await page.waitForFunction(`Number(document.body.dataset.lastFrame) > ${lastBefore}`, undefined, { timeout: 30_000 })
+  t.pass('frames flow again after the listener is back')
+  await page.waitForSelector('#feed-state[data-state="live"]', { timeout: 30_000 })
+  t.pass('and the WebSocket is live again')
+})
+
+test('the page falls back to polling /stats when its WebSocket cannot open', { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is absent: apt-get install chromium` }, async t => {
+  const { chromium } = await import('playwright-core')
+  const app = Fastify({ logger: false })
+  await app.register(kindRouter)
+  await app.register(snippetsUi)
+  // A proxy that does not pass upgrades, played by a hook that refuses them.
+  await app.http.config({
+    tls: true,
+    setup: instance => {
+      instance.addHook('onRequest', async (request, reply) => {
+        if (request.headers.upgrade !== undefined) await reply.code(403).send()
+      })
+    }
+  }, 'webmgmt')
+  const [w] = await app.net.listen('127.0.0.1', 0, { kind: 'webmgmt' })
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] })
+  t.teardown(async () => {
+    await browser.close()
+    for (const l of app.net.list()) if (l.address !== undefined) await app.net.close(l.address, l.port).catch(() => {})
+    await app.close()
+  })
+  const page = await browser.newPage({ ignoreHTTPSErrors: true })
+  await page.goto(`https://127.0.0.1:${w!.port}/`)
+  await page.waitForSelector('#feed-state[data-state="polling"]', { timeout: 20_000 })
+  t.pass('the page says it is polling')
+  const first = Number(await page.evaluate('document.body.dataset.lastFrame ?? 0'))
+  await page.waitForFunction(`Number(document.body.dataset.lastFrame ?? 0) > ${first}`, undefined, { timeout: 20_000 })
+  t.pass('and frames keep coming from /stats?feed')
+  t.equal(await page.textContent(`#instances-body tr[data-pid="${process.pid}"] td.pid`), String(process.pid), 'the instances table fills from polls')
+})
