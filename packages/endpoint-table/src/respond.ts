@@ -28,11 +28,11 @@ function answer (endpoint: NormalizedEndpoint, request: FastifyRequest, reply: F
   if (typeof result === 'object' && result !== null) {
     if (result instanceof Uint8Array) return send200(endpoint, reply, result, endpoint.mime, endpoint.maxAge)
     if (isStatusResponse(result)) return sendStatus(endpoint, reply, result.code, result.body, result.mime ?? endpoint.mime, result.maxAge ?? endpoint.maxAge)
-    return send200(endpoint, reply, Buffer.from(JSON.stringify(result)), endpoint.mime, endpoint.maxAge)
+    return send200(endpoint, reply, JSON.stringify(result), endpoint.mime, endpoint.maxAge)
   }
   switch (typeof result) {
     case 'string':
-      return send200(endpoint, reply, Buffer.from(result), endpoint.mime, endpoint.maxAge)
+      return send200(endpoint, reply, result, endpoint.mime, endpoint.maxAge)
     case 'number':
       // Through sendStatus, so that a bare 200 gets max-age and any-origin as every 200 does.
       if (isStatusCode(result)) return sendStatus(endpoint, reply, result, undefined, endpoint.mime, endpoint.maxAge)
@@ -73,27 +73,32 @@ export function fail (request: FastifyRequest, reply: FastifyReply, err: unknown
   reply.code(clientFault ? status : 500).send()
 }
 
-// Bodies go out as Buffers: Fastify then sends the MIME as written, adding no charset.
-function send200 (endpoint: NormalizedEndpoint, reply: FastifyReply, body: Uint8Array | undefined, mime: string, maxAge: number | null): void {
+/** The identity: Fastify adds `charset` to a JSON type only when it serializes the body itself. */
+const asIs = (payload: unknown): string => payload as string
+
+// Text goes out as a string (headers and body in one write, as Fastify does) through `asIs`,
+// so the MIME is sent exactly as written.
+function send200 (endpoint: NormalizedEndpoint, reply: FastifyReply, body: string | Uint8Array | undefined, mime: string, maxAge: number | null): void {
   if (mime !== '' && body !== undefined) reply.header('content-type', mime)
   else if (mime === '') sendUntyped(reply)
   if (maxAge !== null) reply.header('cache-control', `max-age=${maxAge}`)
   if (endpoint.anyOrigin) reply.header('access-control-allow-origin', '*')
+  if (typeof body === 'string') reply.serializer(asIs)
   reply.send(body)
 }
 
 function sendStatus (endpoint: NormalizedEndpoint, reply: FastifyReply, code: number, body: unknown, mime: string, maxAge: number | null): void {
-  const bytes = toBytes(body)
-  if (code === 200) return send200(endpoint, reply, bytes, mime, maxAge)
+  const payload = toPayload(body)
+  if (code === 200) return send200(endpoint, reply, payload, mime, maxAge)
   reply.code(code)
-  if (mime !== '' && bytes !== undefined) reply.header('content-type', mime)
+  if (mime !== '' && payload !== undefined) reply.header('content-type', mime)
   else if (mime === '') sendUntyped(reply)
-  reply.send(bytes)
+  if (typeof payload === 'string') reply.serializer(asIs)
+  reply.send(payload)
 }
 
-function toBytes (body: unknown): Uint8Array | undefined {
+function toPayload (body: unknown): string | Uint8Array | undefined {
   if (body === undefined || body === null) return undefined
-  if (typeof body === 'string') return Buffer.from(body)
-  if (body instanceof Uint8Array) return body
-  return Buffer.from(JSON.stringify(body))
+  if (typeof body === 'string' || body instanceof Uint8Array) return body
+  return JSON.stringify(body)
 }
