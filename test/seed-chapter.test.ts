@@ -1,36 +1,17 @@
 // End to end: the seed chapter's program (examples/seed-chapter) and the seed's own curl commands.
-import { execFileSync, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { createServer, type AddressInfo } from 'node:net'
 import { createInterface } from 'node:readline'
 import tls from 'node:tls'
 import { fileURLToPath } from 'node:url'
 import tap, { test } from 'tap'
+import { settles, which } from '../packages/kind-router/test/support/child.ts'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 
-function which (command: string): string | undefined {
-  try {
-    return execFileSync('which', [command], { encoding: 'utf8' }).trim() || undefined
-  } catch {
-    return undefined
-  }
-}
 const curlPath = which('curl')
 const noCurl = curlPath === undefined ? 'curl is not installed: the seed\'s commands need the real curl binary (apt-get install curl)' : false
-
-/** Resolves with `promise` or rejects naming `what` after a while: a hang guard, not a timing check. */
-async function settles<T> (promise: Promise<T>, what: string, ms = 10_000): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const guard = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} never happened`)), ms)
-  })
-  try {
-    return await Promise.race([promise, guard])
-  } finally {
-    clearTimeout(timer)
-  }
-}
 
 async function freePort (): Promise<number> {
   const server = createServer().listen(0, '127.0.0.1')

@@ -1,7 +1,5 @@
-import 'reflect-metadata'
-import * as x509 from '@peculiar/x509'
 import { execFile } from 'node:child_process'
-import { KeyObject, X509Certificate, webcrypto } from 'node:crypto'
+import { KeyObject, X509Certificate } from 'node:crypto'
 import { once } from 'node:events'
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
@@ -12,52 +10,10 @@ import { fileURLToPath } from 'node:url'
 import { test, type Test } from 'tap'
 import { loadCertificateFiles, watchCertificateFiles, type CertificatePair } from '../src/cert-files.ts'
 import type { TlsLogger } from '../src/certificates.ts'
+import { DAY, makeChain, makeLeaf, type Issued, type Validity } from './support/cert-chain.ts'
 
-const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' }
-const DAY = 24 * 60 * 60 * 1000
-
-type CryptoKeyPair = webcrypto.CryptoKeyPair
-interface Issued { cert: string, key: string, keys: CryptoKeyPair, certificate: x509.X509Certificate }
-
-const newKeys = (): Promise<CryptoKeyPair> => webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify'])
-const pemOf = (key: webcrypto.CryptoKey): string => KeyObject.from(key).export({ type: 'pkcs8', format: 'pem' }).toString()
-
-async function issue (subject: string, issuer: Issued | undefined, ca: boolean, validity = { from: -DAY, to: 30 * DAY }): Promise<Issued> {
-  const keys = await newKeys()
-  const extensions: x509.Extension[] = [
-    new x509.BasicConstraintsExtension(ca, undefined, true),
-    new x509.KeyUsagesExtension(ca ? x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign : x509.KeyUsageFlags.digitalSignature, true),
-    await x509.SubjectKeyIdentifierExtension.create(keys.publicKey, false, webcrypto)
-  ]
-  if (!ca) {
-    extensions.push(
-      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-      new x509.SubjectAlternativeNameExtension([{ type: 'dns', value: 'localhost' }, { type: 'ip', value: '127.0.0.1' }])
-    )
-  }
-  const common = {
-    notBefore: new Date(Date.now() + validity.from),
-    notAfter: new Date(Date.now() + validity.to),
-    signingAlgorithm: ALGORITHM,
-    extensions
-  }
-  const certificate = issuer === undefined
-    ? await x509.X509CertificateGenerator.createSelfSigned({ ...common, name: subject, keys }, webcrypto)
-    : await x509.X509CertificateGenerator.create({
-      ...common,
-      subject,
-      issuer: issuer.certificate.subject,
-      publicKey: keys.publicKey,
-      signingKey: issuer.keys.privateKey,
-      extensions: [...extensions, await x509.AuthorityKeyIdentifierExtension.create(issuer.keys.publicKey, false, webcrypto)]
-    }, webcrypto)
-  return { cert: certificate.toString('pem') + '\n', key: pemOf(keys.privateKey), keys, certificate }
-}
-
-const root = await issue('CN=Kinds Test Root', undefined, true, { from: -DAY, to: 365 * DAY })
-const intermediate = await issue('CN=Kinds Test Intermediate', root, true, { from: -DAY, to: 180 * DAY })
-const newLeaf = (validity?: { from: number, to: number }): Promise<Issued> => issue('CN=localhost', intermediate, false, validity)
-const leaf = await newLeaf()
+const { root, intermediate, leaf } = await makeChain()
+const newLeaf = (validity?: Validity): Promise<Issued> => makeLeaf(intermediate, validity)
 const fingerprintOf = (pem: string): string => new X509Certificate(pem).fingerprint256
 
 function tempDir (t: Test): string {

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer, type AddressInfo } from 'node:net'
@@ -9,17 +8,9 @@ import { test, type Test } from 'tap'
 import { request } from 'undici'
 import type { ListenerInfo } from '../src/index.ts'
 import { inheritedSockets } from '../src/systemd.ts'
-import { settles, startChild, type Child } from './support/child.ts'
+import { settles, startChild, which, type Child } from './support/child.ts'
 
 const activatedChild = fileURLToPath(new URL('fixtures/activated-child.ts', import.meta.url))
-
-function which (command: string): string | undefined {
-  try {
-    return execFileSync('which', [command], { encoding: 'utf8' }).trim() || undefined
-  } catch {
-    return undefined
-  }
-}
 
 function tempDir (t: Test): string {
   const dir = mkdtempSync(join(tmpdir(), 'kinds-activation-'))

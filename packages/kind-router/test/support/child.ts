@@ -1,7 +1,19 @@
-import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process'
+import { execFileSync, spawn, type ChildProcess, type StdioOptions } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import type { Test } from 'tap'
+import { settles } from './sockets.ts'
+
+export { settles }
+
+/** The path of a command on the PATH, or undefined. */
+export function which (command: string): string | undefined {
+  try {
+    return execFileSync('which', [command], { encoding: 'utf8' }).trim() || undefined
+  } catch {
+    return undefined
+  }
+}
 
 /** The workspace root, where `--import tsx` resolves. */
 export const root = fileURLToPath(new URL('../../../..', import.meta.url))
@@ -17,19 +29,6 @@ export interface Child {
   /** The first line (seen or to come) that `match` accepts; rejects if the child exits first or after `ms`. */
   line: (match: (line: Line) => boolean, what: string, ms?: number) => Promise<Line>
   exited: Promise<Exit>
-}
-
-/** Resolves with `promise` or rejects naming `what` after a while: a hang guard, not a timing check. */
-export async function settles<T> (promise: Promise<T>, what: string, ms = 10_000): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const guard = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} never happened`)), ms)
-  })
-  try {
-    return await Promise.race([promise, guard])
-  } finally {
-    clearTimeout(timer)
-  }
 }
 
 /**
