@@ -113,8 +113,8 @@ test('the log says listening for both kinds, the certificate fingerprint and the
   const served = socket.getPeerCertificate().fingerprint256
   socket.destroy()
   t.equal(made.fingerprint256, served, 'it is the fingerprint of the certificate webmgmt serves')
-  t.ok(logs.some(l => l.msg === `webmgmt on https://127.0.0.1:${webmgmtPort} (tls: auto, h2, http/1.1)`), 'the webmgmt URL is logged')
-  t.ok(logs.some(l => l.msg === `myservice on https://127.0.0.1:${servicePort} (tls: auto, h2, http/1.1)`), 'the myservice URL is logged')
+  t.ok(logs.some(l => l.msg === `webmgmt on http://127.0.0.1:${webmgmtPort} and https://127.0.0.1:${webmgmtPort} (h2, http/1.1)`), 'the webmgmt URLs are logged')
+  t.ok(logs.some(l => l.msg === `myservice on http://127.0.0.1:${servicePort} and https://127.0.0.1:${servicePort} (h2, http/1.1)`), 'the myservice URLs are logged')
 })
 
 test('curl -k https://localhost:8453/health answers the JSON', { skip: noCurl }, async t => {

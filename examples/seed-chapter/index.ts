@@ -97,9 +97,10 @@ await net.listen(host, webmgmtPort, { kind: 'webmgmt' })
 await net.listen(host, servicePort, { kind: 'myservice' })
 
 for (const l of net.list()) {
-  const scheme = l.tls === false ? 'http' : 'https'
   const where = l.path ?? `${l.address?.includes(':') === true ? `[${l.address}]` : l.address}:${l.port}`
-  app.log.info(`${l.kind} on ${scheme}://${where} (tls: ${String(l.tls)}, ${l.protocols.join(', ')})`)
+  // A kind without `tls` serves plain HTTP and TLS on the same port.
+  const urls = l.tls === 'auto' ? [`http://${where}`, `https://${where}`] : [`${l.tls ? 'https' : 'http'}://${where}`]
+  app.log.info(`${l.kind} on ${urls.join(' and ')} (${l.protocols.join(', ')})`)
 }
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
