@@ -1,5 +1,5 @@
 import { normalizeTable, type EndpointTable, type RequestHeaders, type ServeHandler } from '@kinds/endpoint-table'
-import type { HttpApi, NetApi, Router, ListenerInfo } from '@kinds/kind-router'
+import type { HttpApi, NetApi, Router, ListenerInfo, Snippet } from '@kinds/kind-router'
 import type { StatsStore } from './stats.js'
 import type { Metrics } from './metrics.js'
 import type { StatsFeed } from './feed.js'
@@ -51,8 +51,16 @@ function pageModel ({ title, assets, router, net, snippets }: WebmgmtParts): Pag
         .sort((a, b) => a.path.localeCompare(b.path))
     })),
     listeners: net.list().map(listenerRow),
-    snippets: Object.entries(snippets)
+    snippets: Object.entries(snippets).map(([key, snippet]) => [key, checkSnippet(key, snippet)] as const)
   }
+}
+
+/** A snippet that is not `[title, html]` shows as a note on the page instead of breaking it. */
+function checkSnippet (key: string, snippet: unknown): Snippet {
+  if (Array.isArray(snippet) && snippet.length === 2 && typeof snippet[0] === 'string' && typeof snippet[1] === 'string') {
+    return snippet as unknown as Snippet
+  }
+  return [key, '<p class="invalid">This snippet is not [title, html] and is not shown.</p>']
 }
 
 function listenerRow (l: ListenerInfo): ListenerRow {

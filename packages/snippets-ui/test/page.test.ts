@@ -101,3 +101,13 @@ test('the built-in endpoints only read: POST gets 405', async t => {
     t.equal(res.statusCode, 405, path)
   }
 })
+
+test('shows a snippet that is not [title, html] as a note instead of failing the page', async t => {
+  const { app, webmgmt } = await build(t)
+  app.http.snippets.good = ['Good', '<p>fine</p>']
+  ;(app.http.snippets as Record<string, unknown>).broken = 42
+  const res = await get(`${webmgmt}/`)
+  t.equal(res.status, 200)
+  t.match(res.body, '<section id="good"><h2>Good</h2>\n<p>fine</p></section>')
+  t.match(res.body, '<section id="broken"><h2>broken</h2>\n<p class="invalid">')
+})
