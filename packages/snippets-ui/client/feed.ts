@@ -1,35 +1,11 @@
 // The live feed of the page: one WebSocket on /stats, reconnected by itself, and
 // polling of /stats?feed while the WebSocket cannot open.
-
-/** A tick as the page uses it: deltas of counters, values of gauges. */
-export interface Frame {
-  time: number
-  stats: Record<string, number>
-  workers: Worker[]
-}
-
-export interface Worker {
-  pid: number
-  thread: number
-  cpu: { user: number, system: number }
-  rss: number
-  heap: number
-  eventLoopDelay: { mean: number, p99: number }
-  status: string
-  uptime: number
-}
-
-interface Poll {
-  time: number
-  stats: Record<string, number>
-  gauges: string[]
-  workers: Worker[]
-}
+import type { StatsFrame, StatsPoll } from '../src/wire.js'
 
 export type FeedState = 'connecting' | 'live' | 'polling' | 'reconnecting' | 'offline'
 
 export interface FeedOptions {
-  onFrame: (frame: Frame) => void
+  onFrame: (frame: StatsFrame) => void
   onGauges: (gauges: Set<string>) => void
   onState: (state: FeedState) => void
 }
@@ -43,7 +19,7 @@ export class Feed {
   readonly #options: FeedOptions
   #failures = 0
   #pollTimer: number | undefined
-  #lastPoll: Poll | undefined
+  #lastPoll: StatsPoll | undefined
 
   constructor (options: FeedOptions) {
     this.#options = options
@@ -57,7 +33,7 @@ export class Feed {
   /** Which keys are gauges; asked again when a key the page does not know appears. */
   refreshGauges (): void {
     fetch('stats?feed', { cache: 'no-store' })
-      .then(async res => await res.json() as Poll)
+      .then(async res => await res.json() as StatsPoll)
       .then(poll => this.#options.onGauges(new Set(poll.gauges)))
       .catch(() => {})
   }
@@ -80,7 +56,7 @@ export class Feed {
       this.#options.onState('live')
     }
     ws.onmessage = event => {
-      if (typeof event.data === 'string') this.#options.onFrame(JSON.parse(event.data) as Frame)
+      if (typeof event.data === 'string') this.#options.onFrame(JSON.parse(event.data) as StatsFrame)
     }
     ws.onclose = () => this.#retry(opened)
   }
@@ -109,7 +85,7 @@ export class Feed {
     fetch('stats?feed', { cache: 'no-store' })
       .then(async res => {
         if (!res.ok) throw new Error(String(res.status))
-        return await res.json() as Poll
+        return await res.json() as StatsPoll
       })
       .then(poll => {
         if (this.#pollTimer === undefined) return

@@ -1,6 +1,7 @@
 // The management page: live charts, the metric picker and the instances table, fed by /stats.
 import type uPlot from 'uplot'
-import { Feed, type Frame, type FeedState, type Worker } from './feed.js'
+import type { StatsFrame, WorkerInfo } from '../src/wire.js'
+import { Feed, type FeedState } from './feed.js'
 import { TimeChart } from './charts.js'
 import { bytes, duration, ms, percent, text } from './format.js'
 
@@ -11,7 +12,7 @@ const statusColors: Record<string, string> = { '1xx': '#94a3b8', '2xx': '#16a34a
 const latencyBuckets: Array<[string, number]> = [['1ms', 1], ['10ms', 10], ['50ms', 50], ['100ms', 100], ['250ms', 250], ['500ms', 500], ['1s', 1000]]
 const PICKED_KEY = 'kinds.webmgmt.picked'
 
-const frames: Frame[] = []
+const frames: StatsFrame[] = []
 let gauges = new Set<string>()
 const known = new Set<string>()
 const picked = new Set<string>(readPicked())
@@ -24,7 +25,7 @@ const charts = {
   picked: new TimeChart($('chart-picked'), '')
 }
 
-function onFrame (frame: Frame): void {
+function onFrame (frame: StatsFrame): void {
   if (frames.length > 0 && frame.time <= frames[frames.length - 1]!.time) return
   frames.push(frame)
   if (frames.length > HISTORY) frames.shift()
@@ -89,7 +90,7 @@ function draw (): void {
 }
 
 /** The upper bound of the bucket holding the 99th percentile; above 1 s it says 1000+. */
-function p99 (f: Frame): number | null {
+function p99 (f: StatsFrame): number | null {
   const total = f.stats['request.total'] ?? 0
   if (total <= 0) return null
   let seen = 0
@@ -100,7 +101,7 @@ function p99 (f: Frame): number | null {
   return 1000
 }
 
-function renderInstances (workers: Worker[]): void {
+function renderInstances (workers: WorkerInfo[]): void {
   const body = $('instances-body')
   body.replaceChildren(...workers.map(w => {
     const tr = document.createElement('tr')

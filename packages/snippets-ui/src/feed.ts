@@ -1,22 +1,7 @@
 import type { EndpointWebSocket, RequestHeaders } from '@kinds/endpoint-table'
 import type { StatsStore } from './stats.js'
-import type { ProcessSampler, WorkerInfo } from './process-sampler.js'
-
-/** One message of the /stats WebSocket: deltas of counters, values of gauges, the instances. */
-export interface StatsFrame {
-  /** Milliseconds since the epoch, when the tick was taken. */
-  time: number
-  stats: Record<string, number>
-  workers: WorkerInfo[]
-}
-
-/** What /stats?feed answers to pollers: absolute values, which keys are gauges, the instances. */
-export interface StatsPoll {
-  time: number
-  stats: Record<string, number>
-  gauges: string[]
-  workers: WorkerInfo[]
-}
+import type { ProcessSampler } from './process-sampler.js'
+import type { StatsFrame, StatsPoll } from './wire.js'
 
 /** A client whose socket holds this much unsent data misses ticks until it catches up. */
 const SLOW_CLIENT_BYTES = 1024 * 1024

@@ -134,7 +134,6 @@ function checkString (field: string, value: unknown): string | undefined {
 export default fp(snippetsUi, { fastify: '5.x', name: '@kinds/snippets-ui', dependencies: ['@kinds/kind-router'] })
 export { snippetsUi }
 export type { StatOptions } from './stats.js'
-export type { StatsFrame, StatsPoll } from './feed.js'
-export type { WorkerInfo } from './process-sampler.js'
+export type { StatsFrame, StatsPoll, WorkerInfo } from './wire.js'
 export { renderSnippet, slug, escapeHtml } from './page.js'
 export * as errors from './errors.js'

@@ -1,22 +1,6 @@
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks'
 import { threadId } from 'node:worker_threads'
-
-/** A row of the instances table: this process (or thread) as of the last tick. */
-export interface WorkerInfo {
-  pid: number
-  thread: number
-  /** Share of one CPU spent in user and system code since the previous tick, in percent. */
-  cpu: { user: number, system: number }
-  /** Resident set size in bytes. */
-  rss: number
-  /** Heap in use, in bytes. */
-  heap: number
-  /** Event-loop delay over the last tick, in milliseconds: mean and 99th percentile. */
-  eventLoopDelay: { mean: number, p99: number }
-  /** 'ok', or 'busy' when the loop was held up for more than 100 ms. */
-  status: 'ok' | 'busy'
-  uptime: number
-}
+import type { WorkerInfo } from './wire.js'
 
 const BUSY_MS = 100
 
