@@ -2,7 +2,7 @@
 // webmgmt on https://localhost:8453 (ephemeral certificate), myservice on http://localhost:8080.
 import assert from 'node:assert'
 import Fastify from 'fastify'
-import kindRouter from '@kinds/kind-router'
+import kindRouter, { formatAddress } from '@kinds/kind-router'
 import snippetsUi from '@kinds/snippets-ui'
 import { headers, sleep, status, type Endpoint, type ServeHandler } from '@kinds/endpoint-table'
 
@@ -97,7 +97,7 @@ await net.listen(host, webmgmtPort, { kind: 'webmgmt' })
 await net.listen(host, servicePort, { kind: 'myservice' })
 
 for (const l of net.list()) {
-  const where = l.path ?? `${l.address?.includes(':') === true ? `[${l.address}]` : l.address}:${l.port}`
+  const where = formatAddress(l)
   // A kind without `tls` serves plain HTTP and TLS on the same port.
   const urls = l.tls === 'auto' ? [`http://${where}`, `https://${where}`] : [`${l.tls ? 'https' : 'http'}://${where}`]
   app.log.info(`${l.kind} on ${urls.join(' and ')} (${l.protocols.join(', ')})`)

@@ -96,7 +96,7 @@ function lazy (promise: Promise<void>): Promise<void> {
 export default fp(kindRouter, { fastify: '5.x', name: '@kinds/kind-router' })
 export { kindRouter }
 export type { KindConfig, KindPlugin, ResolvedConfig } from './config.js'
-export type { ListenerInfo, ListenTarget } from './listener.js'
+export { formatAddress, type ListenerInfo, type ListenTarget } from './listener.js'
 export type { ListenOptions } from './addresses.js'
 export type { Router } from './router.js'
 export type { RequestObserver } from './kind.js'

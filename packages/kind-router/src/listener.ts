@@ -35,6 +35,18 @@ export interface ListenerHost {
   log: FastifyBaseLogger
 }
 
+/**
+ * An address as people write it: `127.0.0.1:8080`, `[::1]:8080`, a socket path or
+ * `fd 3`. Takes a listen target or what `net.list()` reports.
+ */
+export function formatAddress (where: ListenTarget | Pick<ListenerInfo, 'address' | 'port' | 'path' | 'fd'>): string {
+  const w = where as { host?: string, address?: string, port?: number, path?: string, fd?: number }
+  if (w.fd !== undefined) return `fd ${w.fd}`
+  if (w.path !== undefined) return w.path
+  const host = w.host ?? w.address ?? ''
+  return host.includes(':') ? `[${host}]:${w.port}` : `${host}:${w.port}`
+}
+
 const TLS_HANDSHAKE = 0x16
 const listeners = new WeakMap<object, Listener>()
 

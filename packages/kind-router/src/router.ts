@@ -6,7 +6,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { WebSocket, WebSocketServer } from 'ws'
 import { builtinAll, checkConfig, mergeConfig, type KindConfig, type ResolvedConfig } from './config.js'
 import { buildInstance, Generation, type RequestObserver } from './kind.js'
-import { Listener, listenerOf, type ListenerHost, type ListenerInfo, type ListenTarget } from './listener.js'
+import { formatAddress, Listener, listenerOf, type ListenerHost, type ListenerInfo, type ListenTarget } from './listener.js'
 import { TlsMaterial } from './tls-material.js'
 import { parseListenArgs, resolveHost } from './addresses.js'
 import { inheritedSockets, type InheritedSocket } from './systemd.js'
@@ -273,7 +273,7 @@ export class Router implements ListenerHost {
     try {
       await listener.listen()
     } catch (err) {
-      const where = describeTarget(target)
+      const where = formatAddress(target)
       if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw withCause(new KINDS_ERR_ADDRESS_IN_USE(where, kind), err)
       throw withCause(new KINDS_ERR_LISTEN(where, kind, (err as Error).message), err)
     }
@@ -345,12 +345,6 @@ export class Router implements ListenerHost {
   start (): Promise<void> {
     return Promise.all([...this.#builtin.keys()].map(kind => this.#schedule(kind))).then(() => {})
   }
-}
-
-function describeTarget (target: ListenTarget): string {
-  if ('fd' in target) return `fd ${target.fd}`
-  if ('path' in target) return target.path
-  return target.host.includes(':') ? `[${target.host}]:${target.port}` : `${target.host}:${target.port}`
 }
 
 function describeInfo (listener: Listener): Record<string, unknown> {

@@ -1,5 +1,5 @@
 import { normalizeTable, type EndpointTable, type RequestHeaders, type ServeHandler } from '@kinds/endpoint-table'
-import type { HttpApi, NetApi, Router, ListenerInfo, Snippet } from '@kinds/kind-router'
+import { formatAddress, type HttpApi, type NetApi, type Router, type ListenerInfo, type Snippet } from '@kinds/kind-router'
 import type { StatsStore } from './stats.js'
 import type { Metrics } from './metrics.js'
 import type { StatsFeed } from './feed.js'
@@ -64,13 +64,9 @@ function checkSnippet (key: string, snippet: unknown): Snippet {
 }
 
 function listenerRow (l: ListenerInfo): ListenerRow {
-  let address: string
-  if (l.path !== undefined) address = l.path
-  else if (l.fd !== undefined) address = `fd ${l.fd}`
-  else address = l.address?.includes(':') === true ? `[${l.address}]:${l.port}` : `${l.address}:${l.port}`
   return {
     kind: l.kind,
-    address,
+    address: formatAddress(l),
     tls: l.tls === 'auto' ? 'plain + TLS' : l.tls ? 'TLS' : 'plain',
     protocols: l.protocols.join(', '),
     connections: l.connections
