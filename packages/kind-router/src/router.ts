@@ -146,7 +146,7 @@ export class Router implements ListenerHost {
     const config = this.#merge(state.name)
     try {
       // The self-signed certificate is made when a listener needs it, not for kinds that never listen.
-      if ([...this.#listeners].some(l => l.kind === state.name)) await this.#ensureCertificate(state.name, config)
+      if (this.#listenersOf(state.name).length > 0) await this.#ensureCertificate(state.name, config)
       const instance = await buildInstance(state.name, config, this.log, this.requestObservers)
       ;(instance as unknown as { websocketServer: WebSocketServer }).websocketServer.on('connection', (ws: WebSocket, req: IncomingMessage) => {
         listenerOf(req.socket)?.trackWebSocket(ws)
@@ -167,7 +167,7 @@ export class Router implements ListenerHost {
       this.log.error({ err: error, kind: state.name }, 'kind not (re)built: it keeps its previous table')
       throw error
     }
-    for (const listener of this.#listeners) if (listener.kind === state.name) listener.applyConfig()
+    for (const listener of this.#listenersOf(state.name)) listener.applyConfig()
     // The table serves once systemd's sockets for it are adopted, so net.list() shows them.
     await this.#adoptInherited()
   }
@@ -177,6 +177,10 @@ export class Router implements ListenerHost {
     const state = this.#kinds.get(kind)
     if (state === undefined || config.tls === false || config.cert !== undefined || !config.ephemeral) return
     if (state.tls.context === undefined || !state.tls.ephemeral) await state.tls.useEphemeral(this.#certDir)
+  }
+
+  #listenersOf (kind: string): Listener[] {
+    return [...this.#listeners].filter(l => l.kind === kind)
   }
 
   #exists (kind: string): boolean {
@@ -193,7 +197,7 @@ export class Router implements ListenerHost {
   }
 
   async #drop (kind: string, state: KindState): Promise<void> {
-    await Promise.all([...this.#listeners].filter(l => l.kind === kind).map(l => this.#closeListener(l)))
+    await Promise.all(this.#listenersOf(kind).map(l => this.#closeListener(l)))
     await state.queue
     this.#kinds.delete(kind)
     state.tls.close()
@@ -201,7 +205,7 @@ export class Router implements ListenerHost {
   }
 
   #onCertificate (kind: string, context: SecureContextOptions): void {
-    for (const listener of this.#listeners) if (listener.kind === kind) listener.setSecureContext(context)
+    for (const listener of this.#listenersOf(kind)) listener.setSecureContext(context)
   }
 
   // ---- ListenerHost ----
