@@ -5,6 +5,7 @@ import WebSocket from 'ws'
 import { sleep, type EndpointWebSocket } from '../src/index.ts'
 import { Writable } from 'node:stream'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import websocket from '@fastify/websocket'
 import endpointTable, { type EndpointTableOptions } from '../src/index.ts'
 import type { LogLine } from './helpers.ts'
 
@@ -293,8 +294,10 @@ test('answers pings whatever the handler does', async t => {
   t.equal((await closed(client)).code, 1000)
 })
 
-test('works through injectWS without a socket', async t => {
-  const { app } = await build({ endpoints: { '/hi': ['text/plain', 'x', (_h, ws) => ws.send('hello')] } })
+test('works through the app\'s own injectWS without a socket, when the app registers @fastify/websocket first', async t => {
+  const app = Fastify()
+  await app.register(websocket)
+  await app.register(endpointTable, { endpoints: { '/hi': ['text/plain', 'x', (_h, ws) => ws.send('hello')] } })
   t.teardown(() => app.close())
   await app.ready()
   const messages: string[] = []

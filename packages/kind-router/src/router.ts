@@ -3,7 +3,8 @@ import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2'
 import type { SecureContextOptions } from 'node:tls'
 import type { Duplex } from 'node:stream'
 import type { FastifyBaseLogger } from 'fastify'
-import type { WebSocket, WebSocketServer } from 'ws'
+import type { WebSocket } from 'ws'
+import { observeWebSockets } from '@kinds/endpoint-table'
 import { builtinAll, checkConfig, mergeConfig, type KindConfig, type ResolvedConfig } from './config.js'
 import { buildInstance, Generation, type RequestObserver } from './kind.js'
 import { formatAddress, Listener, listenerOf, type ListenerHost, type ListenerInfo, type ListenTarget } from './listener.js'
@@ -148,7 +149,7 @@ export class Router implements ListenerHost {
       // The self-signed certificate is made when a listener needs it, not for kinds that never listen.
       if (this.#listenersOf(state.name).length > 0) await this.#ensureCertificate(state.name, config)
       const instance = await buildInstance(state.name, config, this.log, this.requestObservers)
-      ;(instance as unknown as { websocketServer: WebSocketServer }).websocketServer.on('connection', (ws: WebSocket, req: IncomingMessage) => {
+      observeWebSockets(instance, (ws: WebSocket, req: IncomingMessage) => {
         listenerOf(req.socket)?.trackWebSocket(ws)
         for (const observe of this.websocketObservers) observe(state.name, ws)
       })
