@@ -1,4 +1,5 @@
 import Fastify from 'fastify'
+import websocket from '@fastify/websocket'
 import { test } from 'tap'
 import endpointTable from '@kinds/endpoint-table'
 import { build } from './support/app.ts'
@@ -7,6 +8,7 @@ import { build } from './support/app.ts'
 async function mounted (t: Parameters<typeof build>[0]): Promise<{ app: Awaited<ReturnType<typeof build>>['app'], plain: ReturnType<typeof Fastify> }> {
   const { app } = await build(t)
   const plain = Fastify()
+  await plain.register(websocket) // the app's own: the table reuses it, and injectWS comes with it
   await plain.register(endpointTable, { endpoints: app.http.configs._builtin.webmgmt!.endpoints! })
   t.teardown(() => plain.close())
   return { app, plain }
