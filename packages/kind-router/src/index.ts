@@ -1,5 +1,3 @@
-import { join } from 'node:path'
-import { tmpdir } from 'node:os'
 import type { FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
 import { Router } from './router.js'
@@ -45,7 +43,7 @@ declare module 'fastify' {
 }
 
 export interface KindRouterOptions {
-  /** Where the ephemeral certificate and key (mode 0600) are written. Default: a folder per process in the OS temp dir. */
+  /** A folder to also write the ephemeral certificate and key (mode 0600) to, for clients that need the file. Default: none, they stay in memory. */
   certDir?: string
   /** Adopt listening sockets from systemd (`LISTEN_FDS`, named by kind). Default true. */
   socketActivation?: boolean
@@ -56,7 +54,7 @@ const kRouter = Symbol('kinds.router')
 const kindRouter: FastifyPluginAsync<KindRouterOptions> = async function kindRouter (app, options) {
   const router = new Router({
     log: app.log,
-    certDir: options.certDir ?? join(tmpdir(), `kinds-${process.pid}`),
+    certDir: options.certDir,
     socketActivation: options.socketActivation ?? true
   })
   const snippets: Record<string, Snippet> = {}

@@ -1,4 +1,6 @@
+import { lstat, unlink } from 'node:fs/promises'
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { createConnection } from 'node:net'
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2'
 import type { SecureContextOptions } from 'node:tls'
 import type { Duplex } from 'node:stream'
@@ -274,9 +276,18 @@ export class Router implements ListenerHost {
   async #bind (kind: string, target: ListenTarget): Promise<ListenerInfo> {
     if (this.#closed) throw new KINDS_ERR_CLOSED()
     await this.#ensureCertificate(kind, this.kindConfig(kind))
-    const listener = new Listener(kind, target, this)
+    let listener = new Listener(kind, target, this)
     try {
-      await listener.listen()
+      try {
+        await listener.listen()
+      } catch (err) {
+        // A socket file left by a process that died: nothing answers on it, so it is replaced.
+        if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || !('path' in target) || !await isStaleSocket(target.path)) throw err
+        this.log.info({ kind, path: target.path }, 'replacing a stale Unix socket file')
+        await unlink(target.path)
+        listener = new Listener(kind, target, this)
+        await listener.listen()
+      }
     } catch (err) {
       const where = formatAddress(target)
       if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw withCause(new KINDS_ERR_ADDRESS_IN_USE(where, kind), err)
@@ -350,6 +361,23 @@ export class Router implements ListenerHost {
   start (): Promise<void> {
     return Promise.all([...this.#builtin.keys()].map(kind => this.#schedule(kind))).then(() => {})
   }
+}
+
+/** A Unix socket file nothing listens on: connecting is refused. A live one, or no socket file at all, is not stale. */
+async function isStaleSocket (path: string): Promise<boolean> {
+  try {
+    if (!(await lstat(path)).isSocket()) return false
+  } catch {
+    return false
+  }
+  return new Promise(resolve => {
+    const probe = createConnection(path)
+    probe.once('connect', () => {
+      probe.destroy()
+      resolve(false)
+    })
+    probe.once('error', err => resolve((err as NodeJS.ErrnoException).code === 'ECONNREFUSED'))
+  })
 }
 
 function describeInfo (listener: Listener): Record<string, unknown> {
