@@ -1,4 +1,4 @@
-import { test } from 'tap'
+import { test, type Test } from 'tap'
 import type { AddressInfo } from 'node:net'
 import Fastify, { type FastifyInstance } from 'fastify'
 import websocket from '@fastify/websocket'
@@ -19,7 +19,7 @@ function table (name: string, opened: { count: number }): EndpointTable {
   }
 }
 
-async function listen (t: Parameters<Parameters<typeof test>[1]>[0], app: FastifyInstance): Promise<string> {
+async function listen (t: Pick<Test, 'teardown'>, app: FastifyInstance): Promise<string> {
   t.teardown(() => app.close())
   await app.listen({ host: '127.0.0.1', port: 0 })
   return `127.0.0.1:${(app.server.address() as AddressInfo).port}`
@@ -75,7 +75,7 @@ test('a: the maxPayload option is refused when the app\'s @fastify/websocket ser
 test('b: the app\'s own not-found handler, error handler, parser and hooks keep working beside a table under a prefix', async t => {
   const app = Fastify()
   app.setNotFoundHandler((req, reply) => { reply.code(404).send({ app: 'not here', url: req.url }) })
-  app.setErrorHandler((err, _req, reply) => { reply.code(418).send({ app: 'error', message: err.message }) })
+  app.setErrorHandler((err: Error, _req, reply) => { reply.code(418).send({ app: 'error', message: err.message }) })
   app.addContentTypeParser('text/csv', { parseAs: 'string' }, (_req, body, done) => done(null, String(body).split(',')))
   app.addHook('onRequest', async (_req, reply) => { reply.header('x-app', 'yes') })
   app.post('/csv', async req => ({ fields: req.body }))
