@@ -1,4 +1,4 @@
-// SPEC 11: an idle process with three kinds under 100 MB RSS. The server is compiled
+// The target: an idle process with three kinds under 100 MB RSS. The server is compiled
 // to plain JavaScript first, so the figure is the program's, not the TypeScript loader's.
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'

@@ -141,7 +141,7 @@ test('curl --http1.1 with the seed\'s upgrade headers gets the seed\'s 101 heade
 })
 
 test('without --http1.1 curl speaks HTTP/2 and gets the plain JSON', { skip: noCurl }, async t => {
-  // The command of SPEC section 4; the seed's extra Host header is covered by the todo below.
+  // The seed chapter's own command; the seed's extra Host header is covered by the todo below.
   const result = await curl('-k', '-s', '-i', '-N', '--max-time', '2.5',
     '-H', 'Connection: Upgrade', '-H', 'Upgrade: websocket',
     '-H', 'Sec-Websocket-Key: nope', '-H', 'Sec-Websocket-Version: 13', health)

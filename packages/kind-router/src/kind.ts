@@ -39,7 +39,7 @@ export async function buildInstance (kind: string, config: ResolvedConfig, log: 
     bodyLimit: config.bodyLimit,
     handlerTimeout: config.handlerTimeout,
     serverFactory: handler => createServer(handler),
-    // A URL the router cannot decode and the like: the status, without a JSON body (SPEC 3.5).
+    // A URL the router cannot decode and the like: the status, without a JSON body, like every error of the table.
     frameworkErrors: (err, request, reply) => {
       request.log.info({ err: { code: err.code, message: err.message } }, 'bad request')
       ;(reply as FastifyReply).code(err.statusCode ?? 400).send()

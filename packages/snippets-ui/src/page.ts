@@ -31,12 +31,12 @@ export function escapeHtml (text: string): string {
   return text.replace(/[&<>"']/g, c => entities[c]!)
 }
 
-/** SPEC 7: the title lower-cased, spaces to `-`. */
+/** A snippet's id: the title lower-cased, spaces to `-`. */
 export function slug (title: string): string {
   return title.toLowerCase().replace(/ /g, '-')
 }
 
-/** A snippet as SPEC 7 writes it: the title escaped, the html trusted. */
+/** A snippet as the page shows it: the title escaped, the html trusted. */
 export function renderSnippet ([title, html]: Snippet): string {
   return `<section id="${escapeHtml(slug(title))}"><h2>${escapeHtml(title)}</h2>\n${html}</section>`
 }

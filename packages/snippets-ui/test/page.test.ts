@@ -34,7 +34,7 @@ test('snippets render in insertion order: title escaped, html trusted, listed in
   app.http.snippets['/health'] = ['Health service', '<p>UP!</p><script>window.up = 1</script>']
   app.http.snippets['/x'] = ['<b>Bold</b> & co', '<em>raw</em>']
   const body = (await get(`${webmgmt}/`)).body
-  t.match(body, '<section id="health-service"><h2>Health service</h2>\n<p>UP!</p><script>window.up = 1</script></section>', 'SPEC 7 form, script kept')
+  t.match(body, '<section id="health-service"><h2>Health service</h2>\n<p>UP!</p><script>window.up = 1</script></section>', 'the section form, script kept')
   t.match(body, '<h2>&lt;b&gt;Bold&lt;/b&gt; &amp; co</h2>\n<em>raw</em>', 'title escaped, html as it is')
   const order = ['id="zeta-module"', 'id="health-service"', `id="${slug('<b>Bold</b> & co').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/&(?![lg]t;)/g, '&amp;')}"`].map(s => body.indexOf(s))
   t.ok(order.every((pos, i) => pos > 0 && (i === 0 || pos > order[i - 1]!)), 'insertion order')
@@ -53,7 +53,7 @@ test('snippets added or removed at run time show on the next load', async t => {
   t.notMatch((await get(`${webmgmt}/`)).body, 'id="later"')
 })
 
-test('renderSnippet and slug follow SPEC 7', async t => {
+test('renderSnippet and slug follow the README\'s Snippets section', async t => {
   t.equal(slug('Health Service Two'), 'health-service-two')
   t.equal(renderSnippet(['A "q"', '<i>x</i>']), '<section id="a-&quot;q&quot;"><h2>A &quot;q&quot;</h2>\n<i>x</i></section>')
 })
