@@ -22,6 +22,7 @@ t.setTimeout(240_000)
 interface Run { code: number | null, stdout: string, stderr: string }
 
 function run (command: string, args: string[], options: SpawnOptions = {}): Promise<Run> {
+  const started = Date.now()
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options })
     let stdout = ''
@@ -32,6 +33,8 @@ function run (command: string, args: string[], options: SpawnOptions = {}): Prom
     child.once('error', reject)
     child.once('close', code => {
       clearTimeout(timer)
+      // Where the time goes, for whoever wonders why this test is slow (no assertion on it).
+      if (Date.now() - started > 2000) t.comment(`${command} ${args.slice(0, 2).join(' ')}: ${((Date.now() - started) / 1000).toFixed(1)} s`)
       resolve({ code, stdout, stderr })
     })
   })
