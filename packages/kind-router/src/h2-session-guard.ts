@@ -1,4 +1,4 @@
-import type { Http2Session } from 'node:http2'
+import { constants as http2constants, type Http2Session } from 'node:http2'
 import type { Duplex } from 'node:stream'
 import type { FastifyBaseLogger } from 'fastify'
 
@@ -7,7 +7,11 @@ export interface GuardTimes {
   headersTimeout: number
   keepAliveTimeout: number
   idleTimeout: number
+  maxConcurrentStreams: number
 }
+
+/** PING and SETTINGS frames a client may send between two checks (at most a second apart). */
+const MAX_CONTROL_FRAMES = 100
 
 interface Watched {
   socket: Duplex & { bytesRead: number, bytesWritten: number }
@@ -22,6 +26,10 @@ interface Watched {
   /** Bytes read and written at the last check, and when they last changed. */
   bytes: number
   movedAt: number
+  /** Streams reset (by the client, mostly), since the last check. */
+  resets: number
+  /** PING and SETTINGS frames received since the last check. */
+  controls: number
 }
 
 /**
@@ -53,17 +61,23 @@ export class SessionGuard {
   add (session: Http2Session, socket: Duplex): void {
     const now = Date.now()
     const s = socket as Watched['socket']
-    const watched: Watched = { socket: s, open: 0, idleSince: now, readAtIdle: s.bytesRead, arrivingSince: undefined, bytes: s.bytesRead + s.bytesWritten, movedAt: now }
+    const watched: Watched = { socket: s, open: 0, idleSince: now, readAtIdle: s.bytesRead, arrivingSince: undefined, bytes: s.bytesRead + s.bytesWritten, movedAt: now, resets: 0, controls: 0 }
     this.#sessions.set(session, watched)
     session.on('stream', stream => {
       watched.open++
       watched.arrivingSince = undefined
       stream.once('close', () => {
+        if (stream.rstCode !== http2constants.NGHTTP2_NO_ERROR) this.#onReset(session, watched)
         if (--watched.open > 0) return
         watched.idleSince = Date.now()
         watched.readAtIdle = s.bytesRead
       })
     })
+    const onControl = (): void => {
+      if (++watched.controls > MAX_CONTROL_FRAMES && !session.destroyed) this.#abuse(session, watched, 'PING or SETTINGS flood')
+    }
+    session.on('ping', onControl)
+    session.on('remoteSettings', onControl)
     // A GOAWAY for abuse (flood, rapid reset) ends the session: the TCP connection goes with it at once.
     session.once('close', () => {
       this.#sessions.delete(session)
@@ -76,6 +90,23 @@ export class SessionGuard {
     this.#timer ??= setInterval(() => this.#check(), this.#interval()).unref()
   }
 
+  /**
+   * Rapid reset (CVE-2023-44487): more streams reset between two
+   * checks than it may have open at once is abuse. nghttp2 sends GOAWAY only after
+   * 1,000 and keeps the TCP connection; this closes both, earlier.
+   */
+  #onReset (session: Http2Session, w: Watched): void {
+    if (++w.resets <= Math.max(100, this.#times().maxConcurrentStreams) || session.destroyed) return
+    this.#abuse(session, w, 'rapid reset')
+  }
+
+  /** GOAWAY (ENHANCE_YOUR_CALM), then the TCP connection is closed without waiting for the client. */
+  #abuse (session: Http2Session, w: Watched, what: string): void {
+    this.#log.info({ kind: this.#kind, resets: w.resets, controls: w.controls }, `HTTP/2 connection closed: ${what}`)
+    session.goaway(http2constants.NGHTTP2_ENHANCE_YOUR_CALM)
+    setImmediate(() => this.#cut(session, w))
+  }
+
   #stop (): void {
     clearInterval(this.#timer)
     this.#timer = undefined
@@ -85,19 +116,23 @@ export class SessionGuard {
     const now = Date.now()
     const times = this.#times()
     for (const [session, w] of this.#sessions) {
+      w.resets = 0
+      w.controls = 0
       const bytes = w.socket.bytesRead + w.socket.bytesWritten
       if (bytes !== w.bytes) {
         w.bytes = bytes
         w.movedAt = now
       } else if (now - w.movedAt >= times.idleTimeout) {
-        this.#cut(session, w, 'HTTP/2 connection silent for idleTimeout')
+        this.#log.info({ kind: this.#kind, open: w.open }, 'HTTP/2 connection silent for idleTimeout')
+        this.#cut(session, w)
         continue
       }
       if (w.open > 0 || session.closed) continue
       if (w.socket.bytesRead > w.readAtIdle) {
         w.arrivingSince ??= now
         if (now - w.arrivingSince >= times.headersTimeout) {
-          this.#cut(session, w, 'HTTP/2 request headers not complete within headersTimeout')
+          this.#log.info({ kind: this.#kind }, 'HTTP/2 request headers not complete within headersTimeout')
+          this.#cut(session, w)
           continue
         }
       }
@@ -105,8 +140,7 @@ export class SessionGuard {
     }
   }
 
-  #cut (session: Http2Session, w: Watched, why: string): void {
-    this.#log.info({ kind: this.#kind, open: w.open }, why)
+  #cut (session: Http2Session, w: Watched): void {
     session.destroy()
     w.socket.destroy()
   }
