@@ -66,8 +66,8 @@ for (const [name, tlsMode, exchange] of listeners) {
     t.equal((await fetchText(url, other)).body, 'fine', 'another client is served')
     await other.close()
     await until(() => app.net.list()[0]?.connections, n => n === 0, 'every connection closed')
-    const after = await until(resources, r => r.fds === before.fds && r.handles === before.handles, 'fds and handles back to the baseline')
-    t.comment(`${name}: fds ${before.fds} -> ${after.fds}, RSS ${before.rss} -> ${after.rss} MB`)
+    const after = await until(resources, r => r.fds === before.fds && r.handles === before.handles && r.timers === before.timers, 'fds, handles and timers back to the baseline')
+    t.comment(`${name}: fds ${before.fds} -> ${after.fds}, timers ${before.timers} -> ${after.timers}, RSS ${before.rss} -> ${after.rss} MB`)
   })
 }
 

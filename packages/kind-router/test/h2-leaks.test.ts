@@ -33,7 +33,7 @@ async function h2Get (port: number, ca: string): Promise<string> {
   }
 }
 
-const same = (a: Resources, b: Resources): boolean => a.fds === b.fds && a.handles === b.handles
+const same = (a: Resources, b: Resources): boolean => a.fds === b.fds && a.handles === b.handles && a.timers === b.timers
 
 for (const tls of [true, undefined]) {
   test(`frees every HTTP/2 connection whose client floods HEADERS and vanishes (tls: ${String(tls)})`, async t => {
@@ -45,9 +45,9 @@ for (const tls of [true, undefined]) {
     for (let i = 0; i < FLOODS; i++) await floodAndVanish(port)
     t.equal(await h2Get(port, ca), 'ok', 'another client is served after the floods')
     await until(() => app.net.list()[0]?.connections, n => n === 0, 'the listener counting no connection')
-    const after = await until(resources, r => same(r, before), 'fds and handles back to the baseline')
-    t.comment(`fds ${before.fds} -> ${after.fds}, handles ${before.handles} -> ${after.handles}, RSS ${before.rss} -> ${after.rss} MB`)
-    t.same({ fds: after.fds, handles: after.handles }, { fds: before.fds, handles: before.handles }, 'no fd and no handle left')
+    const after = await until(resources, r => same(r, before), 'fds, handles and timers back to the baseline')
+    t.comment(`fds ${before.fds} -> ${after.fds}, timers ${before.timers} -> ${after.timers}, handles ${before.handles} -> ${after.handles}, RSS ${before.rss} -> ${after.rss} MB`)
+    t.same({ fds: after.fds, handles: after.handles, timers: after.timers }, { fds: before.fds, handles: before.handles, timers: before.timers }, 'no fd, handle or timer left')
   })
 }
 

@@ -69,8 +69,8 @@ for (const tls of [true, undefined]) {
       socket.destroy()
       t.equal(await h2Get(port, ca), 200, 'another client is served')
       await until(() => app.net.list()[0]?.connections, n => n === 0, 'no connection counted')
-      const after = await until(resources, r => r.fds === before.fds && r.handles === before.handles, 'fds and handles back to the baseline')
-      t.comment(`${name}: fds ${before.fds} -> ${after.fds}, RSS ${before.rss} -> ${after.rss} MB`)
+      const after = await until(resources, r => r.fds === before.fds && r.handles === before.handles && r.timers === before.timers, 'fds, handles and timers back to the baseline')
+      t.comment(`${name}: fds ${before.fds} -> ${after.fds}, timers ${before.timers} -> ${after.timers}, RSS ${before.rss} -> ${after.rss} MB`)
       t.ok(logs.some((line: LogLine) => logged.test(line.msg) && line.kind === 'svc'), 'a log line for it')
     })
   }

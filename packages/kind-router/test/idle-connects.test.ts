@@ -30,7 +30,7 @@ for (const tls of [false, true, undefined]) {
     await client.close()
     for (const socket of idle) socket.destroy()
     await until(() => app.net.list()[0]?.connections, n => n === 0, 'no connection left')
-    const after = await until(resources, r => r.fds === before.fds && r.handles === before.handles, 'fds and handles back to the baseline')
-    t.comment(`fds ${before.fds} -> ${after.fds}`)
+    const after = await until(resources, r => r.fds === before.fds && r.handles === before.handles && r.timers === before.timers, 'fds, handles and timers back to the baseline')
+    t.comment(`fds ${before.fds} -> ${after.fds}, timers ${before.timers} -> ${after.timers}`)
   })
 }

@@ -62,12 +62,13 @@ export function frameTypes (socket: tls.TLSSocket): number[] {
 }
 
 /** What a test counts before and after a flood. */
-export interface Resources { fds: number, handles: number, rss: number }
+export interface Resources { fds: number, handles: number, timers: number, rss: number }
 
 export function resources (): Resources {
   return {
     fds: readdirSync('/proc/self/fd').length,
     handles: (process as unknown as { _getActiveHandles: () => unknown[] })._getActiveHandles().length,
+    timers: process.getActiveResourcesInfo().filter(name => name === 'Timeout').length,
     rss: Math.round(process.memoryUsage().rss / 1048576)
   }
 }
