@@ -65,3 +65,14 @@ test('a plain Fastify HTTP/2 server is freed the same way with maxConcurrentStre
   await settles((async () => { while (await connections() !== 0) await new Promise(resolve => setTimeout(resolve, 25)) })(), 'no connection left')
   t.equal(await connections(), 0)
 })
+
+test('maxConnections counts only live connections: floods that vanish do not use up the slots', async t => {
+  const { app } = await build(t)
+  const port = await serve(app, 'svc', { endpoints, tls: true, maxConnections: 2 })
+  const ca = await ephemeralCa()
+  for (let i = 0; i < 3 * 2; i++) {
+    await floodAndVanish(port)
+    await until(() => app.net.list()[0]?.connections, n => n === 0, 'the vanished client\'s slot freed')
+  }
+  t.equal(await h2Get(port, ca), 'ok', 'a new client still gets a slot after three times maxConnections floods')
+})

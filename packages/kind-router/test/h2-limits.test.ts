@@ -88,3 +88,12 @@ test('cuts an HTTP/2 connection whose request headers never complete, at headers
   t.ok(logs.some(line => line.msg === 'HTTP/2 request headers not complete within headersTimeout'), 'a log line for it')
   t.equal(await h2Get(port, await ephemeralCa()), 200, 'another client is served')
 })
+
+test('refuses a maxConcurrentStreams or maxSessionMemory that is not a positive integer, naming the field', async t => {
+  const { app } = await build(t)
+  for (const field of ['maxConcurrentStreams', 'maxSessionMemory']) {
+    for (const value of [0, -1, 1.5, '100']) {
+      t.throws(() => app.http.config({ endpoints, [field]: value }, 'svc'), { code: 'KINDS_ERR_KIND_CONFIG', message: new RegExp(`field ${field}:`) }, `${field}: ${JSON.stringify(value)}`)
+    }
+  }
+})
