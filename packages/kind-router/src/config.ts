@@ -41,6 +41,11 @@ export interface KindConfig {
   maxPayload?: number
   /** Milliseconds in-flight requests get to finish when a listener or the app closes. */
   closeGrace?: number
+  // ---- HTTP/2 and connection limits (#8) ----
+  /** HTTP/2 streams a client may have open at once on one connection (SETTINGS_MAX_CONCURRENT_STREAMS). */
+  maxConcurrentStreams?: number
+  /** Megabytes of buffered frames an HTTP/2 connection may hold, then new streams are refused. */
+  maxSessionMemory?: number
 }
 
 /** The effective configuration of a kind after the merge. */
@@ -59,10 +64,12 @@ export const builtinAll: Readonly<ResolvedConfig> = Object.freeze({
   idleTimeout: 60_000,
   maxConnections: 10_000,
   maxPayload: 1024 * 1024,
-  closeGrace: 5_000
+  closeGrace: 5_000,
+  maxConcurrentStreams: 100,
+  maxSessionMemory: 10
 })
 
-const positive = ['bodyLimit', 'handlerTimeout', 'headersTimeout', 'requestTimeout', 'keepAliveTimeout', 'idleTimeout', 'maxConnections', 'maxPayload'] as const
+const positive = ['bodyLimit', 'handlerTimeout', 'headersTimeout', 'requestTimeout', 'keepAliveTimeout', 'idleTimeout', 'maxConnections', 'maxPayload', 'maxConcurrentStreams', 'maxSessionMemory'] as const
 const known = new Set<string>([...Object.keys(builtinAll), 'tls', 'cert', 'key', 'setup', 'closeGrace'])
 
 /** Checks a configuration as it is given; throws a coded error naming the kind and the field. */

@@ -22,7 +22,9 @@ class RequestLog extends LogController {
   override requestCompleted (err: FastifyError | null, request: FastifyRequest, reply: FastifyReply): void {
     const ms = reply.elapsedTime
     const line = { method: request.method, path: request.url, status: reply.statusCode, ms: Math.round(ms * 100) / 100 }
-    if (err != null) reply.log.error({ ...line, err }, 'request failed')
+    // A client's fault (408, 413...) is one line at info; a stack only for the server's own failures.
+    if (err != null && reply.statusCode >= 500) reply.log.error({ ...line, err }, 'request failed')
+    else if (err != null) reply.log.info({ ...line, err: { code: err.code, message: err.message } }, 'request')
     else reply.log.info(line, 'request')
     for (const observe of this.#observers) observe(this.#kind, reply.statusCode, ms / 1000)
   }

@@ -6,6 +6,7 @@ import type { Duplex } from 'node:stream'
 import type { FastifyBaseLogger } from 'fastify'
 import type { WebSocket } from 'ws'
 import type { ResolvedConfig } from './config.js'
+import { SessionGuard } from './h2-session-guard.js'
 
 /** Where a listener listens. */
 export type ListenTarget =
@@ -68,7 +69,12 @@ export class Listener {
   readonly #http2: Http2Server
   #tls: TlsServer | undefined
   readonly #sockets = new Set<Socket>()
+  /** Connections that may not have sent a byte yet, oldest first: evicted when the listener is full. */
+  readonly #waiting = new Set<Socket>()
   readonly #sessions = new Set<Http2Session>()
+  readonly #guard: SessionGuard
+  /** The TLS socket an HTTP/2 session is being made on, for the guard. */
+  #h2Socket: TLSSocket | undefined
   readonly #websockets = new Set<WebSocket>()
   #closing: Promise<void> | undefined
 
@@ -78,19 +84,26 @@ export class Listener {
     this.#host = host
     const config = host.kindConfig(kind)
     this.#tcp = createTcp({ noDelay: true }, socket => this.#onConnection(socket))
-    this.#tcp.maxConnections = config.maxConnections
     // Node checks header and request timeouts every connectionsCheckingInterval (30 s by default): check often enough to honour them.
     this.#http1 = createHttp1({ noDelay: true, connectionsCheckingInterval: checkInterval(config) })
-    this.#http1.on('request', (req, res) => host.dispatch(this.kind, req, res))
+    this.#http1.on('request', (req, res) => this.#onRequest(req, res))
+    this.#http1.on('checkContinue', (req, res) => this.#onCheckContinue(req, res))
+    this.#http1.on('connect', (req, socket) => this.#onConnect(req, socket))
     this.#http1.on('upgrade', (req, socket, head) => host.upgrade(this.kind, req, socket, head))
     this.#http1.on('clientError', (err: NodeJS.ErrnoException, socket) => this.#onClientError(err, socket))
     // The HTTP server never listens itself: this starts its header and request timeout checks.
     this.#http1.emit('listening')
-    this.#http2 = createHttp2()
-    this.#http2.on('request', (req, res) => host.dispatch(this.kind, req, res))
+    this.#http2 = createHttp2({
+      settings: { maxConcurrentStreams: config.maxConcurrentStreams },
+      maxSessionMemory: config.maxSessionMemory
+    })
+    this.#http2.on('request', (req, res) => this.#onRequest(req, res))
+    this.#http2.on('checkContinue', (req, res) => this.#onCheckContinue(req, res))
+    this.#guard = new SessionGuard(kind, () => host.kindConfig(kind), () => checkInterval(host.kindConfig(kind)), host.log)
     this.#http2.on('session', session => {
       this.#sessions.add(session)
       session.once('close', () => this.#sessions.delete(session))
+      if (this.#h2Socket !== undefined) this.#guard.add(session, this.#h2Socket)
     })
     this.applyConfig()
   }
@@ -98,13 +111,13 @@ export class Listener {
   /** Follows the kind's current config: timeouts and limits. */
   applyConfig (): void {
     const config = this.#host.kindConfig(this.kind)
-    this.#tcp.maxConnections = config.maxConnections
     // Node wants headersTimeout <= requestTimeout (checked only at creation) and misses requestTimeout otherwise.
     this.#http1.headersTimeout = Math.min(config.headersTimeout, config.requestTimeout)
     this.#http1.requestTimeout = config.requestTimeout
     this.#http1.keepAliveTimeout = config.keepAliveTimeout
     this.#http1.timeout = config.idleTimeout
     this.#http2.setTimeout(config.idleTimeout)
+    this.#http2.updateSettings({ maxConcurrentStreams: config.maxConcurrentStreams })
     if (this.#tls !== undefined) {
       const context = this.#host.secureContext(this.kind)
       if (context !== undefined) this.#tls.setSecureContext(context)
@@ -198,11 +211,21 @@ export class Listener {
       socket.destroy()
       return
     }
+    const config = this.#host.kindConfig(this.kind)
+    if (this.#sockets.size >= config.maxConnections && !this.#evictSilent()) {
+      this.#host.log.info({ kind: this.kind, maxConnections: config.maxConnections, peer: socket.remoteAddress }, 'connection refused: maxConnections reached')
+      socket.destroy()
+      return
+    }
     this.#sockets.add(socket)
+    this.#waiting.add(socket)
     listeners.set(socket, this)
-    socket.once('close', () => this.#sockets.delete(socket))
+    socket.once('close', () => {
+      this.#sockets.delete(socket)
+      this.#waiting.delete(socket)
+    })
     socket.on('error', () => {})
-    const tls = this.#host.kindConfig(this.kind).tls
+    const tls = config.tls
     if (tls === false) return this.#toHttp1(socket)
     if (tls === true) return this.#toTls(socket)
     // Plain and TLS on one port: a TLS client speaks first with a handshake record.
@@ -219,6 +242,68 @@ export class Listener {
         socket.resume()
       }
     })
+  }
+
+  /**
+   * At the cap, the oldest connection that has not sent a byte makes room for the new one,
+   * so idle connects cannot lock real clients out; false if every connection has spoken.
+   */
+  #evictSilent (): boolean {
+    for (const socket of this.#waiting) {
+      this.#waiting.delete(socket)
+      if (socket.bytesRead > 0 || socket.destroyed) continue
+      this.#host.log.info({ kind: this.kind, peer: socket.remoteAddress }, 'connection evicted: it sent nothing and the listener is full')
+      socket.destroy()
+      return true
+    }
+    return false
+  }
+
+  #onRequest (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse): void {
+    const config = this.#host.kindConfig(this.kind)
+    if (hostCount(req.rawHeaders) > 1) {
+      this.#refuse(req, res, 400, 'more than one Host header')
+      return
+    }
+    if (!req.complete && hasBody(req)) this.#bodyDeadline(req, res, Math.min(config.requestTimeout, config.handlerTimeout))
+    this.#host.dispatch(this.kind, req, res)
+  }
+
+  /** A body that has not arrived when time is up gets 408, before the handler's own timeout can say 503. */
+  #bodyDeadline (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse, ms: number): void {
+    const timer = setTimeout(() => {
+      if (req.complete || res.headersSent) return
+      this.#refuse(req, res, 408, 'request body not complete within requestTimeout')
+    }, ms)
+    const clear = (): void => clearTimeout(timer)
+    req.once('end', clear)
+    res.once('close', clear)
+  }
+
+  /** `expect: 100-continue`: a body announced over the limit gets 413 at once, without `100 Continue`. */
+  #onCheckContinue (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse): void {
+    const length = Number(req.headers['content-length'])
+    if (length > this.#host.kindConfig(this.kind).bodyLimit) {
+      this.#refuse(req, res, 413, 'announced body over bodyLimit')
+      return
+    }
+    res.writeContinue()
+    this.#onRequest(req, res)
+  }
+
+  /** CONNECT: no kind is a proxy. */
+  #onConnect (req: IncomingMessage, socket: Duplex): void {
+    this.#host.log.info({ kind: this.kind, method: req.method, status: 405 }, 'bad request from client')
+    socket.end('HTTP/1.1 405 Method Not Allowed\r\nconnection: close\r\ncontent-length: 0\r\n\r\n')
+  }
+
+  /** Answers `status` without a body, logs one line and closes the connection (HTTP/1.1) or the stream (HTTP/2). */
+  #refuse (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse, status: number, why: string): void {
+    this.#host.log.info({ kind: this.kind, method: req.method, path: req.url, status }, why)
+    if (req.httpVersionMajor < 2) (res as ServerResponse).setHeader('connection', 'close')
+    res.statusCode = status
+    res.setHeader('content-length', 0)
+    res.end()
   }
 
   #toHttp1 (socket: Duplex): void {
@@ -239,8 +324,13 @@ export class Listener {
     })
     server.on('secureConnection', (socket: TLSSocket) => {
       listeners.set(socket, this)
-      if (socket.alpnProtocol === 'h2') this.#http2.emit('connection', socket)
-      else this.#toHttp1(socket)
+      if (socket.alpnProtocol === 'h2') {
+        this.#h2Socket = socket
+        this.#http2.emit('connection', socket)
+        this.#h2Socket = undefined
+      } else {
+        this.#toHttp1(socket)
+      }
     })
     server.on('tlsClientError', (err: NodeJS.ErrnoException, socket) => {
       this.#host.log.info({ kind: this.kind, err: { code: err.code, message: err.message }, peer: socket.remoteAddress }, 'TLS handshake failed')
@@ -259,6 +349,20 @@ export class Listener {
     }
     socket.end(`HTTP/1.1 ${status} ${reason}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`)
   }
+}
+
+/** Host headers of a request as sent (Node keeps only the first). */
+function hostCount (raw: string[]): number {
+  let n = 0
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.length === 4 && raw[i]!.toLowerCase() === 'host') n++
+  return n
+}
+
+function hasBody (req: IncomingMessage | Http2ServerRequest): boolean {
+  // HTTP/2: a body follows unless the HEADERS frame ended the stream.
+  if ('stream' in req) return !req.stream.endAfterHeaders
+  const h = req.headers
+  return (h['content-length'] !== undefined && h['content-length'] !== '0') || h['transfer-encoding'] !== undefined
 }
 
 /** How often the HTTP server looks for connections past headersTimeout or requestTimeout: a quarter of the shorter, at most a second. */

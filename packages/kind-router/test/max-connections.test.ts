@@ -9,8 +9,9 @@ async function hold (port: number): Promise<net.Socket> {
   const socket = net.connect(port, '127.0.0.1')
   socket.on('error', () => {})
   await once(socket, 'connect')
-  // Half a request: the connection is open and busy.
-  socket.write('GET / HTTP/1.1\r\n')
+  // A request answered, the connection kept alive: it has spoken, so it is not evicted for an idle connect.
+  socket.write('GET / HTTP/1.1\r\nhost: x\r\n\r\n')
+  await settles(once(socket, 'data'), 'the answer on a held connection')
   return socket
 }
 
@@ -24,7 +25,7 @@ async function connections (list: () => Array<{ connections: number }>, n: numbe
 for (const tls of [false, undefined]) {
   test(`refuses connections over maxConnections, and takes them again once some close (tls: ${String(tls)})`, async t => {
     const { app, logs } = await build(t)
-    const port = await serve(app, 'svc', { endpoints: { '/': ['text/plain', 'in'] }, maxConnections: 2, ...(tls === undefined ? {} : { tls }) })
+    const port = await serve(app, 'svc', { endpoints: { '/': ['text/plain', 'in'] }, maxConnections: 2, keepAliveTimeout: 30_000, ...(tls === undefined ? {} : { tls }) })
     const first = await hold(port)
     const second = await hold(port)
     t.teardown(() => { first.destroy(); second.destroy() })
@@ -36,13 +37,13 @@ for (const tls of [false, undefined]) {
     first.destroy()
     await connections(() => app.net.list(), 1)
     t.match(await rawExchange(port, request), /^HTTP\/1\.1 200 [\s\S]*in$/, 'a new connection is served once one closed')
-    t.equal(logs.filter(line => line.msg === 'request').length, 1, 'only the served request reached the kind')
+    t.equal(logs.filter(line => line.msg === 'request').length, 3, 'only the held and the served requests reached the kind')
   })
 }
 
 test('maxConnections counts per listener', async t => {
   const { app } = await build(t)
-  await app.http.config({ endpoints: { '/': ['text/plain', 'in'] }, maxConnections: 1, tls: false }, 'svc')
+  await app.http.config({ endpoints: { '/': ['text/plain', 'in'] }, maxConnections: 1, keepAliveTimeout: 30_000, tls: false }, 'svc')
   const [a] = await app.net.listen('127.0.0.1', 0, { kind: 'svc' })
   const [b] = await app.net.listen('127.0.0.1', 0, { kind: 'svc' })
   const held = await hold(a?.port ?? 0)

@@ -1,0 +1,147 @@
+import { constants as http2constants, type Http2Session } from 'node:http2'
+import type { Duplex } from 'node:stream'
+import type { FastifyBaseLogger } from 'fastify'
+
+/** The timeouts a guard applies, read at every check so a new config applies at once. */
+export interface GuardTimes {
+  headersTimeout: number
+  keepAliveTimeout: number
+  idleTimeout: number
+  maxConcurrentStreams: number
+}
+
+/** PING and SETTINGS frames a client may send between two checks (at most a second apart). */
+const MAX_CONTROL_FRAMES = 100
+
+interface Watched {
+  socket: Duplex & { bytesRead: number, bytesWritten: number }
+  /** Streams open on the session. */
+  open: number
+  /** When the last stream closed (or the session began). */
+  idleSince: number
+  /** Bytes read when the session last became idle: more means a request is on its way. */
+  readAtIdle: number
+  /** When bytes were first seen arriving on an idle session. */
+  arrivingSince: number | undefined
+  /** Bytes read and written at the last check, and when they last changed. */
+  bytes: number
+  movedAt: number
+  /** Streams reset (by the client, mostly), since the last check. */
+  resets: number
+  /** PING and SETTINGS frames received since the last check. */
+  controls: number
+}
+
+/**
+ * Watches a listener's HTTP/2 sessions from outside Node's http2 core, which can
+ * stop reading a socket for good when the peer vanished during a write (see
+ * RELIABILITY.md): a session with no traffic for `idleTimeout` is destroyed with its
+ * socket; one whose request headers do not complete within `headersTimeout` is cut;
+ * one with no stream for `keepAliveTimeout` is closed with GOAWAY.
+ */
+export class SessionGuard {
+  readonly #sessions = new Map<Http2Session, Watched>()
+  readonly #times: () => GuardTimes
+  readonly #interval: () => number
+  readonly #log: FastifyBaseLogger
+  readonly #kind: string
+  #timer: NodeJS.Timeout | undefined
+
+  constructor (kind: string, times: () => GuardTimes, interval: () => number, log: FastifyBaseLogger) {
+    this.#kind = kind
+    this.#times = times
+    this.#interval = interval
+    this.#log = log
+  }
+
+  get size (): number {
+    return this.#sessions.size
+  }
+
+  add (session: Http2Session, socket: Duplex): void {
+    const now = Date.now()
+    const s = socket as Watched['socket']
+    const watched: Watched = { socket: s, open: 0, idleSince: now, readAtIdle: s.bytesRead, arrivingSince: undefined, bytes: s.bytesRead + s.bytesWritten, movedAt: now, resets: 0, controls: 0 }
+    this.#sessions.set(session, watched)
+    session.on('stream', stream => {
+      watched.open++
+      watched.arrivingSince = undefined
+      stream.once('close', () => {
+        if (stream.rstCode !== http2constants.NGHTTP2_NO_ERROR) this.#onReset(session, watched)
+        if (--watched.open > 0) return
+        watched.idleSince = Date.now()
+        watched.readAtIdle = s.bytesRead
+      })
+    })
+    const onControl = (): void => {
+      if (++watched.controls > MAX_CONTROL_FRAMES && !session.destroyed) this.#abuse(session, watched, 'PING or SETTINGS flood')
+    }
+    session.on('ping', onControl)
+    session.on('remoteSettings', onControl)
+    // A GOAWAY for abuse (flood, rapid reset) ends the session: the TCP connection goes with it at once.
+    session.once('close', () => {
+      this.#sessions.delete(session)
+      if (!socket.destroyed) socket.destroy()
+      if (this.#sessions.size === 0) this.#stop()
+    })
+    session.on('error', (err: NodeJS.ErrnoException) => {
+      this.#log.info({ kind: this.#kind, err: { code: err.code, message: err.message } }, 'HTTP/2 connection error')
+    })
+    this.#timer ??= setInterval(() => this.#check(), this.#interval()).unref()
+  }
+
+  /**
+   * Rapid reset (CVE-2023-44487): more streams reset between two
+   * checks than it may have open at once is abuse. nghttp2 sends GOAWAY only after
+   * 1,000 and keeps the TCP connection; this closes both, earlier.
+   */
+  #onReset (session: Http2Session, w: Watched): void {
+    if (++w.resets <= Math.max(100, this.#times().maxConcurrentStreams) || session.destroyed) return
+    this.#abuse(session, w, 'rapid reset')
+  }
+
+  /** GOAWAY (ENHANCE_YOUR_CALM), then the TCP connection is closed without waiting for the client. */
+  #abuse (session: Http2Session, w: Watched, what: string): void {
+    this.#log.info({ kind: this.#kind, resets: w.resets, controls: w.controls }, `HTTP/2 connection closed: ${what}`)
+    session.goaway(http2constants.NGHTTP2_ENHANCE_YOUR_CALM)
+    setImmediate(() => this.#cut(session, w))
+  }
+
+  #stop (): void {
+    clearInterval(this.#timer)
+    this.#timer = undefined
+  }
+
+  #check (): void {
+    const now = Date.now()
+    const times = this.#times()
+    for (const [session, w] of this.#sessions) {
+      w.resets = 0
+      w.controls = 0
+      const bytes = w.socket.bytesRead + w.socket.bytesWritten
+      if (bytes !== w.bytes) {
+        w.bytes = bytes
+        w.movedAt = now
+      } else if (now - w.movedAt >= times.idleTimeout) {
+        this.#log.info({ kind: this.#kind, open: w.open }, 'HTTP/2 connection silent for idleTimeout')
+        this.#cut(session, w)
+        continue
+      }
+      if (w.open > 0 || session.closed) continue
+      if (w.socket.bytesRead > w.readAtIdle) {
+        w.arrivingSince ??= now
+        if (now - w.arrivingSince >= times.headersTimeout) {
+          this.#log.info({ kind: this.#kind }, 'HTTP/2 request headers not complete within headersTimeout')
+          this.#cut(session, w)
+          continue
+        }
+      }
+      if (now - w.idleSince >= times.keepAliveTimeout) session.close()
+    }
+  }
+
+  #cut (session: Http2Session, w: Watched): void {
+    session.destroy()
+    w.socket.destroy()
+  }
+}

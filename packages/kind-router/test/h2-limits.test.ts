@@ -1,0 +1,99 @@
+import { once } from 'node:events'
+import http2 from 'node:http2'
+import { test } from 'tap'
+import { build, ephemeralCa, serve, settles, type LogLine } from './support/sockets.ts'
+import { END_HEADERS, END_STREAM, frame, h2Raw, HEADERS, PING, PREFACE, requestBlock, resources, RST_STREAM, SETTINGS, until } from './support/h2-frames.ts'
+
+const endpoints = { '/': ['text/plain', 'ok'] } as const
+
+/** The SETTINGS the server sends a new HTTP/2 client. */
+async function remoteSettings (port: number, ca: string): Promise<http2.Settings> {
+  const client = http2.connect(`https://127.0.0.1:${port}`, { ca })
+  client.on('error', () => {})
+  try {
+    const [settings] = await settles(once(client, 'remoteSettings'), 'the server SETTINGS') as [http2.Settings]
+    return settings
+  } finally {
+    client.close()
+  }
+}
+
+async function h2Get (port: number, ca: string): Promise<number> {
+  const client = http2.connect(`https://127.0.0.1:${port}`, { ca })
+  client.on('error', () => {})
+  try {
+    const stream = client.request({ ':path': '/' })
+    const [headers] = await settles(once(stream, 'response'), 'an HTTP/2 answer') as [http2.IncomingHttpHeaders]
+    stream.resume()
+    return Number(headers[':status'])
+  } finally {
+    client.close()
+  }
+}
+
+test('advertises maxConcurrentStreams (default 100) and follows a new config', async t => {
+  const { app } = await build(t)
+  const port = await serve(app, 'svc', { endpoints, tls: true })
+  const ca = await ephemeralCa()
+  t.equal((await remoteSettings(port, ca)).maxConcurrentStreams, 100, 'the default')
+  await app.http.config({ endpoints, tls: true, maxConcurrentStreams: 7 }, 'svc')
+  t.equal((await remoteSettings(port, ca)).maxConcurrentStreams, 7, 'the kind\'s value, on the same listener')
+})
+
+const abuses: Array<[string, () => Buffer, RegExp]> = [
+  ['rapid reset (HEADERS then RST_STREAM, 2,000 times)', () => {
+    const frames = [PREFACE, frame(SETTINGS, 0, 0)]
+    const cancel = Buffer.alloc(4)
+    cancel.writeUInt32BE(8)
+    for (let i = 0; i < 2000; i++) frames.push(frame(HEADERS, END_HEADERS | END_STREAM, 1 + 2 * i, requestBlock()), frame(RST_STREAM, 0, 1 + 2 * i, cancel))
+    return Buffer.concat(frames)
+  }, /rapid reset/],
+  ['a SETTINGS flood (20,000 frames)', () => Buffer.concat([PREFACE, ...Array.from({ length: 20000 }, () => frame(SETTINGS, 0, 0))]), /HTTP\/2 connection/],
+  ['a PING flood (20,000 frames)', () => Buffer.concat([PREFACE, frame(SETTINGS, 0, 0), ...Array.from({ length: 20000 }, () => frame(PING, 0, 0, Buffer.alloc(8)))]), /HTTP\/2 connection/]
+]
+
+for (const tls of [true, undefined]) {
+  for (const [name, bytes, logged] of abuses) {
+    test(`closes the TCP connection after GOAWAY for ${name} (tls: ${String(tls)})`, async t => {
+      const { app, logs } = await build(t)
+      const port = await serve(app, 'svc', { endpoints, ...(tls === undefined ? {} : { tls }) })
+      const ca = await ephemeralCa()
+      t.equal(await h2Get(port, ca), 200)
+      const before = await until(resources, () => app.net.list()[0]?.connections === 0, 'the first client gone')
+      const socket = await h2Raw(port)
+      t.teardown(() => socket.destroy())
+      // The client never reads what the server answers.
+      socket.pause()
+      socket.write(bytes())
+      await until(() => app.net.list()[0]?.connections, n => n === 0, 'the server closing the abusive connection', 4000)
+      socket.destroy()
+      t.equal(await h2Get(port, ca), 200, 'another client is served')
+      await until(() => app.net.list()[0]?.connections, n => n === 0, 'no connection counted')
+      const after = await until(resources, r => r.fds === before.fds && r.handles === before.handles && r.timers === before.timers, 'fds, handles and timers back to the baseline')
+      t.comment(`${name}: fds ${before.fds} -> ${after.fds}, timers ${before.timers} -> ${after.timers}, RSS ${before.rss} -> ${after.rss} MB`)
+      t.ok(logs.some((line: LogLine) => logged.test(line.msg) && line.kind === 'svc'), 'a log line for it')
+    })
+  }
+}
+
+test('cuts an HTTP/2 connection whose request headers never complete, at headersTimeout', async t => {
+  const { app, logs } = await build(t)
+  const port = await serve(app, 'svc', { endpoints, tls: true, headersTimeout: 300 })
+  const socket = await h2Raw(port)
+  // HEADERS without END_HEADERS, and no CONTINUATION ever.
+  socket.write(Buffer.concat([PREFACE, frame(SETTINGS, 0, 0), frame(HEADERS, END_STREAM, 1, requestBlock())]))
+  socket.resume()
+  // Far below keepAliveTimeout (5 s) and idleTimeout (60 s): only headersTimeout can explain it.
+  await settles(once(socket, 'close'), 'the server cutting the connection', 3000)
+  t.ok(logs.some(line => line.msg === 'HTTP/2 request headers not complete within headersTimeout'), 'a log line for it')
+  t.equal(await h2Get(port, await ephemeralCa()), 200, 'another client is served')
+})
+
+test('refuses a maxConcurrentStreams or maxSessionMemory that is not a positive integer, naming the field', async t => {
+  const { app } = await build(t)
+  for (const field of ['maxConcurrentStreams', 'maxSessionMemory']) {
+    for (const value of [0, -1, 1.5, '100']) {
+      t.throws(() => app.http.config({ endpoints, [field]: value }, 'svc'), { code: 'KINDS_ERR_KIND_CONFIG', message: new RegExp(`field ${field}:`) }, `${field}: ${JSON.stringify(value)}`)
+    }
+  }
+})
