@@ -13,6 +13,8 @@ export interface EndpointTableOptions {
   endpoints: EndpointTable
   /** Largest WebSocket message in bytes; a larger one closes the socket with 1009. Default 1 MiB. */
   maxPayload?: number
+  /** Milliseconds between two pings of each WebSocket; one that has not answered by the next ping is cut. Default 30000. */
+  pingInterval?: number
   /** Milliseconds a handler may take before the client gets 503. Default: the instance's `handlerTimeout`. */
   handlerTimeout?: number
   /** One info line per request with method, path, status and time, for apps that turn Fastify's own two lines off. Default false. */
@@ -22,6 +24,7 @@ export interface EndpointTableOptions {
 const endpointTable: FastifyPluginAsync<EndpointTableOptions> = async function endpointTable (app, options) {
   const endpoints = normalizeTable(options?.endpoints)
   const maxPayload = checkPositive('maxPayload', options.maxPayload) ?? 1024 * 1024
+  const liveness = { pingInterval: checkPositive('pingInterval', options.pingInterval) ?? 30_000 }
   const handlerTimeout = checkPositive('handlerTimeout', options.handlerTimeout)
   const logRequests = options.logRequests ?? false
   if (typeof logRequests !== 'boolean') throw new KINDS_ERR_OPTION('logRequests', 'must be a boolean')
@@ -34,7 +37,8 @@ const endpointTable: FastifyPluginAsync<EndpointTableOptions> = async function e
   let sockets: FastifyInstance | undefined
   await app.register(async function websocketRoutes (child) {
     await child.register(websocket, {
-      options: { maxPayload, handleProtocols: chooseProtocol },
+      // Pongs are written by EndpointWebSocket, which closes a ping flood with 1008 where `ws` would cut it silently.
+      options: { maxPayload, handleProtocols: chooseProtocol, autoPong: false },
       errorHandler: onSocketError,
       preClose: closeSockets
     })
@@ -52,7 +56,7 @@ const endpointTable: FastifyPluginAsync<EndpointTableOptions> = async function e
           onSend: endpoint.mime === '' ? stripContentType : undefined,
           handlerTimeout,
           handler: httpHandler(endpoint),
-          wsHandler: websocketHandler(endpoint)
+          wsHandler: websocketHandler(endpoint, liveness)
         })
       }
     }
