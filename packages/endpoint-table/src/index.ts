@@ -18,6 +18,8 @@ export interface EndpointTableOptions {
   prefix?: string
   /** Largest WebSocket message in bytes; a larger one closes the socket with 1009. Default 1 MiB. */
   maxPayload?: number
+  /** Milliseconds between two pings of each WebSocket; one that has not answered by the next ping is cut. Default 30000. */
+  pingInterval?: number
   /** Milliseconds a handler may take before the client gets 503. Default: the instance's `handlerTimeout`. */
   handlerTimeout?: number
   /** One info line per request with method, path, status and time, for apps that turn Fastify's own two lines off. Default false. */
@@ -54,6 +56,7 @@ const endpointTable: FastifyPluginAsync<EndpointTableOptions> = async function e
     throw new KINDS_ERR_OPTION('maxPayload', 'cannot be set when the app\'s own @fastify/websocket serves the table: set it in that plugin\'s options')
   }
   const maxPayload = checkPositive('maxPayload', options.maxPayload) ?? 1024 * 1024
+  const pingInterval = checkPositive('pingInterval', options.pingInterval) ?? 30_000
   const handlerTimeout = checkPositive('handlerTimeout', options.handlerTimeout)
   const logRequests = options.logRequests ?? false
   if (typeof logRequests !== 'boolean') throw new KINDS_ERR_OPTION('logRequests', 'must be a boolean')
@@ -94,7 +97,8 @@ const endpointTable: FastifyPluginAsync<EndpointTableOptions> = async function e
         child.addHook('onClose', async () => upgrades.detach())
         await child.register(websocket, {
           // Upgrades reach it through one listener per server that all tables share (see upgradesOf).
-          options: { maxPayload, handleProtocols: chooseProtocol, server: upgrades.target as unknown as Server },
+          // Pongs are written by EndpointWebSocket, which closes a ping flood with 1008 where `ws` would cut it silently.
+          options: { maxPayload, handleProtocols: chooseProtocol, autoPong: false, server: upgrades.target as unknown as Server },
           errorHandler: onSocketError,
           preClose: function closeServer (this: FastifyInstance, done: () => void) {
             this.websocketServer.close()
@@ -103,6 +107,8 @@ const endpointTable: FastifyPluginAsync<EndpointTableOptions> = async function e
         })
       }
       const server: WebSocketServer = child.websocketServer
+      // An app's own @fastify/websocket may answer pings itself (`ws`'s autoPong): then the table does not answer twice.
+      const liveness = { pingInterval, answerPings: (server.options as { autoPong?: boolean }).autoPong === false }
       if (reuse) shareProtocols(server, ours)
       server.on('headers', (headers: string[], request: IncomingMessage) => {
         if (ours.has(request)) rewriteUpgradeHeaders(headers, request)
@@ -127,7 +133,7 @@ const endpointTable: FastifyPluginAsync<EndpointTableOptions> = async function e
             onSend: endpoint.mime === '' ? stripContentType : undefined,
             handlerTimeout,
             handler: httpHandler(endpoint),
-            wsHandler: websocketHandler(endpoint)
+            wsHandler: websocketHandler(endpoint, liveness)
           })
         }
       }

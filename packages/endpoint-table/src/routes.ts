@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 
 import type { WebSocket } from 'ws'
 import { RequestHeaders } from './request-headers.js'
 import { EndpointStream } from './stream.js'
-import { EndpointWebSocket } from './ws-stream.js'
+import { EndpointWebSocket, type LivenessOptions } from './ws-stream.js'
 import { fail, respond } from './respond.js'
 import { sendUntyped } from './untyped.js'
 import type { NormalizedEndpoint } from './types.js'
@@ -80,17 +80,20 @@ export function notFound (request: FastifyRequest, reply: FastifyReply): void {
   reply.code(404).send()
 }
 
-/** The handler of WebSocket connections: closes 1000 when `onWebsocket` returns, 1011 when it throws. */
-export function websocketHandler (endpoint: NormalizedEndpoint) {
+/**
+ * The handler of WebSocket connections: closes 1000 when `onWebsocket` returns, 1011 when it throws;
+ * pings every `pingInterval` ms and cuts a socket that has not answered by the next ping.
+ */
+export function websocketHandler (endpoint: NormalizedEndpoint, liveness?: LivenessOptions) {
   const onWebsocket = endpoint.websocket!
   return function serveWebSocket (this: FastifyInstance, socket: WebSocket, request: FastifyRequest): void {
     const log = request.log
     const opened = Date.now()
     log.info({ path: request.url, protocol: socket.protocol }, 'websocket open')
+    const ws = new EndpointWebSocket(socket, log, liveness)
     socket.once('close', (code: number, reason: Buffer) => {
-      log.info({ path: request.url, code, reason: reason.toString(), ms: Date.now() - opened }, 'websocket closed')
+      log.info({ path: request.url, code, reason: reason.toString(), ms: Date.now() - opened, dropped: ws.dropped }, 'websocket closed')
     })
-    const ws = new EndpointWebSocket(socket, log)
     const failed = (err: unknown): void => {
       log.error({ err, path: request.url }, 'websocket handler failed')
       ws.close(1011)

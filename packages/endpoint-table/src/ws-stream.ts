@@ -6,8 +6,21 @@ export type WebSocketMessage = string | Buffer
 
 /** How many bytes may wait in the socket before `send` waits for the peer to read. */
 const HIGH_WATER_MARK = 64 * 1024
-/** How many received messages are held before the socket stops reading. */
-const RECEIVE_QUEUE = 64
+/** Unread messages a socket holds; past this count or RECEIVE_BYTES the oldest are dropped. */
+export const RECEIVE_QUEUE = 64
+/** Unread bytes a socket holds; past them the oldest messages are dropped. */
+export const RECEIVE_BYTES = 1024 * 1024
+/** Pongs not yet written when a ping arrives: past this, the peer floods and is closed with 1008. */
+export const MAX_PENDING_PONGS = 60
+/** Milliseconds a peer that sent a close frame, or is closed for a fault, has before it is cut. */
+const CLOSE_GRACE = 1000
+
+/** How often the server pings, in milliseconds; a socket that has not answered by the next ping is cut. */
+export interface LivenessOptions {
+  pingInterval: number
+  /** False when `ws` answers pings itself (an app's own @fastify/websocket with autoPong on). */
+  answerPings: boolean
+}
 
 /**
  * The WebSocket given to `onWebsocket`: `send` resolves to false once the peer is
@@ -21,12 +34,30 @@ export class EndpointWebSocket implements AsyncIterable<WebSocketMessage> {
   readonly #controller = new AbortController()
   readonly #queue: WebSocketMessage[] = []
   readonly #waiting: Array<(message: WebSocketMessage | null) => void> = []
+  #queuedBytes = 0
+  #dropped = 0
+  #pendingPongs = 0
+  #alive = true
+  readonly #heartbeat: NodeJS.Timeout | undefined
+  #closeTimer: NodeJS.Timeout | undefined
 
-  constructor (socket: WebSocket, log: FastifyBaseLogger) {
+  constructor (socket: WebSocket, log: FastifyBaseLogger, liveness?: LivenessOptions) {
     this.raw = socket
     this.log = log
+    // The socket is never paused: control frames share its byte stream, and are read whatever the handler does.
     socket.on('message', (data, isBinary) => this.#onMessage(data as Buffer | Buffer[] | ArrayBuffer, isBinary))
+    if (liveness?.answerPings !== false) socket.on('ping', data => this.#onPing(data))
+    else socket.on('ping', () => { this.#alive = true })
+    socket.on('pong', () => { this.#alive = true })
     socket.once('close', () => this.#onClose())
+    if (liveness !== undefined) {
+      this.#heartbeat = setInterval(() => this.#beat(), liveness.pingInterval).unref()
+    }
+  }
+
+  /** How many messages were dropped unread because the handler did not keep up. */
+  get dropped (): number {
+    return this.#dropped
   }
 
   /** The subprotocol agreed with the client (`json` when it offered it), or ''. */
@@ -70,7 +101,7 @@ export class EndpointWebSocket implements AsyncIterable<WebSocketMessage> {
   receive (): Promise<WebSocketMessage | null> {
     const message = this.#queue.shift()
     if (message !== undefined) {
-      if (this.#queue.length < RECEIVE_QUEUE / 2 && this.raw.isPaused) this.raw.resume()
+      this.#queuedBytes -= message.length
       return Promise.resolve(message)
     }
     if (this.closed) return Promise.resolve(null)
@@ -93,6 +124,7 @@ export class EndpointWebSocket implements AsyncIterable<WebSocketMessage> {
   }
 
   #onMessage (data: Buffer | Buffer[] | ArrayBuffer, isBinary: boolean): void {
+    this.#alive = true
     const buffer = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data)
     const message = isBinary ? buffer : buffer.toString('utf8')
     const waiter = this.#waiting.shift()
@@ -101,10 +133,49 @@ export class EndpointWebSocket implements AsyncIterable<WebSocketMessage> {
       return
     }
     this.#queue.push(message)
-    if (this.#queue.length >= RECEIVE_QUEUE && !this.raw.isPaused) this.raw.pause()
+    this.#queuedBytes += message.length
+    while (this.#queue.length > RECEIVE_QUEUE || (this.#queuedBytes > RECEIVE_BYTES && this.#queue.length > 1)) {
+      this.#queuedBytes -= this.#queue.shift()!.length
+      if (this.#dropped++ === 0) this.log.warn({ limit: RECEIVE_QUEUE, bytes: RECEIVE_BYTES }, 'websocket messages dropped: the handler does not read them')
+    }
+  }
+
+  /** Answers a ping; a peer with more than MAX_PENDING_PONGS pongs not yet written is closed with 1008. */
+  #onPing (data: Buffer): void {
+    this.#alive = true
+    const socket = this.raw
+    if (socket.readyState !== socket.OPEN) return
+    if (this.#pendingPongs >= MAX_PENDING_PONGS) {
+      this.log.info({ pending: this.#pendingPongs }, 'websocket ping flood: closing with 1008')
+      this.#closeFor(1008, 'too many pings')
+      return
+    }
+    this.#pendingPongs++
+    socket.pong(data, false, () => { this.#pendingPongs-- })
+  }
+
+  /** One heartbeat: a socket that has not answered since the last ping is cut, the others pinged. */
+  #beat (): void {
+    const socket = this.raw
+    if (socket.readyState !== socket.OPEN) return
+    if (!this.#alive) {
+      this.log.info('websocket did not answer a ping in time: cut')
+      socket.terminate()
+      return
+    }
+    this.#alive = false
+    socket.ping()
+  }
+
+  /** Sends a close frame with `code` and cuts the socket if the peer does not answer it soon. */
+  #closeFor (code: number, reason: string): void {
+    this.raw.close(code, reason)
+    this.#closeTimer ??= setTimeout(() => this.raw.terminate(), CLOSE_GRACE).unref()
   }
 
   #onClose (): void {
+    clearInterval(this.#heartbeat)
+    clearTimeout(this.#closeTimer)
     this.#controller.abort()
     for (const waiter of this.#waiting.splice(0)) waiter(null)
   }

@@ -39,6 +39,8 @@ export interface KindConfig {
   maxConnections?: number
   /** Largest WebSocket message in bytes, then close 1009. */
   maxPayload?: number
+  /** Milliseconds between two pings of each WebSocket; one that has not answered by the next ping is cut. */
+  wsPingInterval?: number
   /** Milliseconds in-flight requests get to finish when a listener or the app closes. */
   closeGrace?: number
   // ---- HTTP/2 and connection limits (#8) ----
@@ -64,12 +66,13 @@ export const builtinAll: Readonly<ResolvedConfig> = Object.freeze({
   idleTimeout: 60_000,
   maxConnections: 10_000,
   maxPayload: 1024 * 1024,
+  wsPingInterval: 30_000,
   closeGrace: 5_000,
   maxConcurrentStreams: 100,
   maxSessionMemory: 10
 })
 
-const positive = ['bodyLimit', 'handlerTimeout', 'headersTimeout', 'requestTimeout', 'keepAliveTimeout', 'idleTimeout', 'maxConnections', 'maxPayload', 'maxConcurrentStreams', 'maxSessionMemory'] as const
+const positive = ['bodyLimit', 'handlerTimeout', 'headersTimeout', 'requestTimeout', 'keepAliveTimeout', 'idleTimeout', 'maxConnections', 'maxPayload', 'wsPingInterval', 'maxConcurrentStreams', 'maxSessionMemory'] as const
 const known = new Set<string>([...Object.keys(builtinAll), 'tls', 'cert', 'key', 'setup', 'closeGrace'])
 
 /** Checks a configuration as it is given; throws a coded error naming the kind and the field. */

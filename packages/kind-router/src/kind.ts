@@ -52,7 +52,7 @@ export async function buildInstance (kind: string, config: ResolvedConfig, log: 
     else await instance.register(plugin as Parameters<FastifyInstance['register']>[0])
   }
   if (config.setup !== undefined) await config.setup(instance)
-  await instance.register(endpointTable, { endpoints: config.endpoints, maxPayload: config.maxPayload })
+  await instance.register(endpointTable, { endpoints: config.endpoints, maxPayload: config.maxPayload, pingInterval: config.wsPingInterval })
   await instance.ready()
   return instance
 }

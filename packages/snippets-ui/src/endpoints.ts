@@ -4,6 +4,7 @@ import type { StatsStore } from './stats.js'
 import type { Metrics } from './metrics.js'
 import type { StatsFeed } from './feed.js'
 import type { ClientAssets } from './assets.js'
+import { MetricsCache } from './metrics-cache.js'
 import { renderPage, type ListenerRow, type PageModel } from './page.js'
 
 export interface WebmgmtParts {
@@ -15,6 +16,8 @@ export interface WebmgmtParts {
   router: Router
   net: NetApi
   snippets: HttpApi['snippets']
+  /** Milliseconds a rendered /metrics is served again. */
+  metricsMaxAge: number
 }
 
 /** The built-in table of webmgmt: the page, /stats (JSON and WebSocket) and /metrics. */
@@ -27,7 +30,7 @@ export function webmgmtEndpoints (parts: WebmgmtParts): EndpointTable {
       // Pollers (the page without a WebSocket) also need to know which keys are gauges.
       return new URLSearchParams(h.get(':path')?.split('?')[1] ?? '').has('feed') ? { ...poll } : poll.stats
     }), feed.websocket],
-    '/metrics': [metrics.registry.contentType, readOnly(() => metrics.registry.metrics())]
+    '/metrics': [metrics.registry.contentType, readOnly(new MetricsCache(metrics.registry, parts.metricsMaxAge).serve)]
   }
 }
 

@@ -23,6 +23,8 @@ export interface SnippetsUiOptions {
   registry?: Registry
   /** Milliseconds between two messages of the /stats WebSocket. Default: 1000. */
   interval?: number
+  /** Milliseconds a rendered /metrics is served again to other scrapers; 0 renders each scrape. Default: 1000. */
+  metricsMaxAge?: number
 }
 
 /** `app.stats`: the user's stats, in /stats, its WebSocket feed and /metrics. */
@@ -55,6 +57,8 @@ const snippetsUi: FastifyPluginAsync<SnippetsUiOptions> = async function snippet
   if (!(registry instanceof Registry)) throw new KINDS_ERR_UI_OPTION('registry', 'must be a prom-client Registry')
   const interval = options.interval ?? 1000
   if (!Number.isInteger(interval) || interval <= 0) throw new KINDS_ERR_UI_OPTION('interval', 'must be a positive number of milliseconds')
+  const metricsMaxAge = options.metricsMaxAge ?? 1000
+  if (!Number.isInteger(metricsMaxAge) || metricsMaxAge < 0) throw new KINDS_ERR_UI_OPTION('metricsMaxAge', 'must be a whole number of milliseconds')
 
   const router = routerOf(app.http)
   const assets = await clientAssets()
@@ -120,8 +124,8 @@ const snippetsUi: FastifyPluginAsync<SnippetsUiOptions> = async function snippet
   })
 
   await router.defineBuiltin('webmgmt', {
-    endpoints: webmgmtEndpoints({ title, assets, feed, stats, metrics, router, net: app.net, snippets: app.http.snippets }),
-    plugins: [[fastifyStatic, { root: assets.root, prefix: '/static/', maxAge: 86_400_000, index: false, decorateReply: false, wildcard: false }]]
+    endpoints: webmgmtEndpoints({ title, assets, feed, stats, metrics, router, net: app.net, snippets: app.http.snippets, metricsMaxAge }),
+    plugins: [[fastifyStatic, { root: assets.root, prefix: '/static/', maxAge: 86_400_000, index: false, decorateReply: false, wildcard: false, preCompressed: true }]]
   })
 }
 

@@ -65,7 +65,8 @@ test('/metrics is Prometheus text: counters, gauges and a latency histogram per 
 })
 
 test('counters never decrease between scrapes; histogram buckets are cumulative and +Inf equals count', async t => {
-  const { webmgmt, api } = await build(t)
+  // Each scrape renders afresh: the default serves one render for a second.
+  const { webmgmt, api } = await build(t, { metricsMaxAge: 0 })
   let previous: Map<string, MetricFamily> | undefined
   for (let round = 0; round < 3; round++) {
     await traffic(api, '/ok', 3)
@@ -95,7 +96,7 @@ test('counters never decrease between scrapes; histogram buckets are cumulative 
 })
 
 test('open WebSockets are a gauge by kind', async t => {
-  const { webmgmt, api } = await build(t)
+  const { webmgmt, api } = await build(t, { metricsMaxAge: 0 })
   const client = await new Client(`${api.replace('http', 'ws')}/echo`).open()
   t.equal(sample((await scrape(webmgmt)).get('websocket_connections'), { kind: 'api' }), 1)
   t.equal(sample((await scrape(webmgmt)).get('websocket_connections_total'), { kind: 'api' }), 1)
