@@ -100,6 +100,9 @@ export function installAuth (instance: FastifyInstance, kind: string, auth: Auth
   const realm = auth.realm ?? kind
   const except = new Set(auth.except ?? defaultExcept)
   const check = 'token' in auth ? bearer(kind, realm, auth) : basic(realm, auth)
+  const hint = 'token' in auth
+    ? `Unauthorized: send authorization: Bearer <token>${auth.cookie === false ? '' : ', or open ?token=<token> once in a browser'}`
+    : 'Unauthorized: this needs a user name and password'
   instance.addHook('onRequest', function authenticate (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) {
     const url = request.raw.url ?? '/'
     const q = url.indexOf('?')
@@ -108,7 +111,7 @@ export function installAuth (instance: FastifyInstance, kind: string, auth: Auth
     if (refusal === undefined) return done()
     if (refusal === false) return
     request.log.info({ path: request.raw.url, reason: refusal.reason }, 'unauthorized')
-    refuse(request, reply, 401, { 'www-authenticate': refusal.challenge })
+    refuse(request, reply, 401, { 'www-authenticate': refusal.challenge }, hint)
   })
 }
 

@@ -22,15 +22,15 @@ export function isUpgrade (request: FastifyRequest): boolean {
 }
 
 /**
- * Answers `status` with no body. An upgrade's socket has no HTTP parser after the
- * answer, so it is closed once the answer is out.
+ * Answers `status`, with a line of plain text for people. An upgrade's socket has
+ * no HTTP parser after the answer, so it is closed once the answer is out.
  */
-export function refuse (request: FastifyRequest, reply: FastifyReply, status: number, headers: Record<string, string> = {}): void {
+export function refuse (request: FastifyRequest, reply: FastifyReply, status: number, headers: Record<string, string>, text: string): void {
   if (isUpgrade(request)) {
     reply.header('connection', 'close')
     reply.raw.once('finish', () => request.raw.socket?.end())
   }
-  reply.code(status).headers(headers).send()
+  reply.code(status).headers(headers).type('text/plain; charset=utf-8').send(text + '\n')
 }
 
 /** The origin of the page that would be the kind's own: the scheme of the connection and the Host it asked for. */
@@ -54,6 +54,6 @@ export function installOriginCheck (instance: FastifyInstance, allowed: '*' | re
     const origin = request.headers.origin
     if (origin === undefined || listed.has(origin) || origin.toLowerCase() === ownOrigin(request)) return done()
     request.log.warn({ path: request.raw.url, origin, host: request.headers.host }, 'websocket origin refused')
-    refuse(request, reply, 403)
+    refuse(request, reply, 403, {}, 'Forbidden: a WebSocket of this kind opens from its own pages (allowedOrigins)')
   })
 }
