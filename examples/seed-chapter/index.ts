@@ -2,7 +2,7 @@
 // webmgmt on https://localhost:8453 (ephemeral certificate), myservice on http://localhost:8080.
 import assert from 'node:assert'
 import Fastify from 'fastify'
-import kindRouter, { formatAddress } from '@kinds/kind-router'
+import kindRouter, { closeOnSignals, formatAddress, type AuthConfig } from '@kinds/kind-router'
 import snippetsUi from '@kinds/snippets-ui'
 import { headers, sleep, status, type Endpoint, type ServeHandler } from '@kinds/endpoint-table'
 
@@ -92,6 +92,15 @@ await http.config({
   }
 }, 'myservice')
 
+// Not in the chapter: who may open the management page, from the environment.
+const { WEBMGMT_TOKEN, WEBMGMT_USER, WEBMGMT_PASSWORD, DRAIN_DELAY } = process.env
+const webmgmtAuth: AuthConfig | false = WEBMGMT_TOKEN !== undefined
+  ? { token: WEBMGMT_TOKEN }
+  : WEBMGMT_USER !== undefined && WEBMGMT_PASSWORD !== undefined ? { user: WEBMGMT_USER, password: WEBMGMT_PASSWORD } : false
+if (webmgmtAuth !== false) await http.config({ endpoints: myMgmtEndpoints, auth: webmgmtAuth }, 'webmgmt')
+// On SIGTERM /readyz turns 503 at once; listeners close after drainDelay (5 s unless DRAIN_DELAY says otherwise).
+if (DRAIN_DELAY !== undefined) await http.config({ drainDelay: Number(DRAIN_DELAY) })
+
 // do not forget to create socket of new kind
 await net.listen(host, webmgmtPort, { kind: 'webmgmt' })
 await net.listen(host, servicePort, { kind: 'myservice' })
@@ -103,9 +112,11 @@ for (const l of net.list()) {
   app.log.info(`${l.kind} on ${urls.join(' and ')} (${l.protocols.join(', ')})`)
 }
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    app.log.info({ signal }, 'closing')
-    app.close().then(() => process.exit(0), () => process.exit(1))
-  })
-}
+app.log.info(webmgmtAuth === false
+  ? 'webmgmt is open to anyone who reaches it: set WEBMGMT_TOKEN, or WEBMGMT_USER and WEBMGMT_PASSWORD'
+  : 'token' in webmgmtAuth
+    ? 'webmgmt needs the bearer token in WEBMGMT_TOKEN (a browser opens /?token=<token> once)'
+    : `webmgmt needs basic credentials: user ${webmgmtAuth.user} and WEBMGMT_PASSWORD`)
+
+// SIGTERM, SIGINT: drain (not ready, serve for drainDelay), close gracefully, exit 0.
+closeOnSignals(app)

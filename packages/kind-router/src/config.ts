@@ -1,6 +1,8 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyPluginCallback } from 'fastify'
 import { normalizeTable, type EndpointTable } from '@kinds/endpoint-table'
 import { KINDS_ERR_KIND_CONFIG, withCause } from './errors.js'
+import { checkAuth, type AuthConfig } from './auth.js'
+import { checkAllowedOrigins } from './origin.js'
 
 type AnyPlugin = FastifyPluginCallback<any> | FastifyPluginAsync<any>
 
@@ -48,6 +50,13 @@ export interface KindConfig {
   maxConcurrentStreams?: number
   /** Megabytes of buffered frames an HTTP/2 connection may hold, then new streams are refused. */
   maxSessionMemory?: number
+  // Who may come in, and how the kind leaves (auth.ts, origin.ts, drain.ts).
+  /** Credentials every request and WebSocket upgrade must carry: a bearer token or basic credentials; false: none. */
+  auth?: AuthConfig | false
+  /** Origins, besides the kind's own, whose pages may open its WebSockets; '*': any origin. */
+  allowedOrigins?: '*' | readonly string[]
+  /** Milliseconds `net.drain()` keeps the kind serving, not ready, before closing its listeners. */
+  drainDelay?: number
 }
 
 /** The effective configuration of a kind after the merge. */
@@ -69,7 +78,10 @@ export const builtinAll: Readonly<ResolvedConfig> = Object.freeze({
   wsPingInterval: 30_000,
   closeGrace: 5_000,
   maxConcurrentStreams: 100,
-  maxSessionMemory: 10
+  maxSessionMemory: 10,
+  auth: false,
+  allowedOrigins: '*',
+  drainDelay: 5_000
 })
 
 const positive = ['bodyLimit', 'handlerTimeout', 'headersTimeout', 'requestTimeout', 'keepAliveTimeout', 'idleTimeout', 'maxConnections', 'maxPayload', 'wsPingInterval', 'maxConcurrentStreams', 'maxSessionMemory'] as const
@@ -108,6 +120,11 @@ export function checkConfig (kind: string, conf: unknown): KindConfig {
   }
   if (c.closeGrace !== undefined && !(Number.isInteger(c.closeGrace) && (c.closeGrace as number) >= 0)) {
     throw new KINDS_ERR_KIND_CONFIG(kind, 'closeGrace', 'must be a whole number of milliseconds')
+  }
+  if (c.auth !== undefined) checkAuth(kind, c.auth)
+  if (c.allowedOrigins !== undefined) checkAllowedOrigins(kind, c.allowedOrigins)
+  if (c.drainDelay !== undefined && !(Number.isInteger(c.drainDelay) && (c.drainDelay as number) >= 0)) {
+    throw new KINDS_ERR_KIND_CONFIG(kind, 'drainDelay', 'must be a whole number of milliseconds')
   }
   if (c.setup !== undefined && typeof c.setup !== 'function') throw new KINDS_ERR_KIND_CONFIG(kind, 'setup', 'must be a function')
   if (c.plugins !== undefined) {

@@ -51,6 +51,13 @@ export const KINDS_ERR_CLOSED = createError(
   500
 )
 
+export const KINDS_ERR_CLOSE_OPTION = createError<[string, string]>(
+  'KINDS_ERR_CLOSE_OPTION',
+  'closeOnSignals option %s: %s',
+  500,
+  TypeError
+)
+
 /** Attaches the error that caused `error`. */
 export function withCause<E extends Error> (error: E, cause: unknown): E {
   (error as { cause?: unknown }).cause = cause

@@ -4,6 +4,7 @@ import { Router } from './router.js'
 import type { KindConfig } from './config.js'
 import type { ListenerInfo } from './listener.js'
 import type { ListenOptions } from './addresses.js'
+import type { Readiness } from './drain.js'
 
 /** A snippet of the management page: `[title, html]`. */
 export type Snippet = readonly [title: string, html: string]
@@ -33,6 +34,10 @@ export interface NetApi {
   close: (address: string, port?: number) => Promise<void>
   /** Every listener: kind, address and port or path, TLS, protocols, open connections. */
   list: () => ListenerInfo[]
+  /** Ready, or why not: draining, a listener not bound, a systemd socket not adopted (what `/readyz` answers). */
+  readiness: () => Readiness
+  /** Readiness flips at once; each kind serves for its `drainDelay`, then its listeners close gracefully (WebSockets get 1001). */
+  drain: () => Promise<void>
 }
 
 declare module 'fastify' {
@@ -69,7 +74,9 @@ const kindRouter: FastifyPluginAsync<KindRouterOptions> = async function kindRou
   const net: NetApi = {
     listen: ((address: string | { fd: number }, port?: number | ListenOptions, opts?: ListenOptions) => router.listen(address, port, opts)) as NetApi['listen'],
     close: (address, port) => router.close(address, port),
-    list: () => router.list()
+    list: () => router.list(),
+    readiness: () => router.readiness(),
+    drain: () => router.drain()
   }
   app.decorate('http', http)
   app.decorate('net', net)
@@ -101,3 +108,5 @@ export type { RequestObserver } from './kind.js'
 export * as errors from './errors.js'
 export * as tlsErrors from './tls-errors.js'
 export { getEphemeralCertificate } from './certificates.js'
+export { closeOnSignals, type CloseOnSignalsOptions, type Readiness } from './drain.js'
+export type { AuthConfig, BasicAuth, BearerAuth } from './auth.js'

@@ -2,6 +2,8 @@ import { createServer } from 'node:http'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import endpointTable from '@kinds/endpoint-table'
 import type { ResolvedConfig } from './config.js'
+import { installAuth } from './auth.js'
+import { installOriginCheck } from './origin.js'
 
 /** Told of every completed request of every kind (snippets-ui counts them). */
 export type RequestObserver = (kind: string, status: number, seconds: number) => void
@@ -47,6 +49,9 @@ export async function buildInstance (kind: string, config: ResolvedConfig, log: 
       ;(reply as FastifyReply).code(err.statusCode ?? 400).send()
     }
   })
+  // First of all hooks: a refused Origin gets 403, then missing credentials 401, before any plugin or upgrade.
+  installOriginCheck(instance, config.allowedOrigins)
+  installAuth(instance, kind, config.auth)
   for (const plugin of config.plugins) {
     if (Array.isArray(plugin)) await instance.register(plugin[0], plugin[1])
     else await instance.register(plugin as Parameters<FastifyInstance['register']>[0])

@@ -49,6 +49,21 @@ export function formatAddress (where: ListenTarget | Pick<ListenerInfo, 'address
 }
 
 const TLS_HANDSHAKE = 0x16
+
+/**
+ * What RFC 7540 (appendix A) lets HTTP/2 run over, so every cipher a client can
+ * get allows h2: TLS 1.3, or TLS 1.2 with ECDHE and an AEAD cipher. Part of every
+ * secure context, since setSecureContext forgets what it is not given again.
+ */
+const tlsPolicy = {
+  minVersion: 'TLSv1.2',
+  ciphers: [
+    'TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256',
+    'ECDHE-ECDSA-AES128-GCM-SHA256', 'ECDHE-RSA-AES128-GCM-SHA256', 'ECDHE-ECDSA-AES256-GCM-SHA384',
+    'ECDHE-RSA-AES256-GCM-SHA384', 'ECDHE-ECDSA-CHACHA20-POLY1305', 'ECDHE-RSA-CHACHA20-POLY1305'
+  ].join(':'),
+  honorCipherOrder: true
+} as const satisfies SecureContextOptions
 const listeners = new WeakMap<object, Listener>()
 
 /** The listener a connection came through, for every socket layer of it. */
@@ -120,13 +135,13 @@ export class Listener {
     this.#http2.updateSettings({ maxConcurrentStreams: config.maxConcurrentStreams })
     if (this.#tls !== undefined) {
       const context = this.#host.secureContext(this.kind)
-      if (context !== undefined) this.#tls.setSecureContext(context)
+      if (context !== undefined) this.#tls.setSecureContext({ ...context, ...tlsPolicy })
     }
   }
 
   /** Serves a new certificate from the next handshake on. */
   setSecureContext (context: SecureContextOptions): void {
-    this.#tls?.setSecureContext(context)
+    this.#tls?.setSecureContext({ ...context, ...tlsPolicy })
   }
 
   /** Binds the socket; rejects with the system error (EADDRINUSE, EACCES...). */
@@ -319,6 +334,7 @@ export class Listener {
     const context = this.#host.secureContext(this.kind)
     const server = createTls({
       ...context,
+      ...tlsPolicy,
       ALPNProtocols: ['h2', 'http/1.1'],
       handshakeTimeout: this.#host.kindConfig(this.kind).headersTimeout
     })

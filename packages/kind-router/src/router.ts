@@ -1,6 +1,7 @@
 import { lstat, unlink } from 'node:fs/promises'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { createConnection } from 'node:net'
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2'
 import type { SecureContextOptions } from 'node:tls'
 import type { Duplex } from 'node:stream'
@@ -13,6 +14,7 @@ import { formatAddress, Listener, listenerOf, type ListenerHost, type ListenerIn
 import { TlsMaterial } from './tls-material.js'
 import { parseListenArgs, resolveHost } from './addresses.js'
 import { inheritedSockets, type InheritedSocket } from './systemd.js'
+import type { Readiness } from './drain.js'
 import {
   KINDS_ERR_ADDRESS_IN_USE,
   KINDS_ERR_CLOSED,
@@ -51,6 +53,9 @@ export class Router implements ListenerHost {
   readonly #listeners = new Set<Listener>()
   readonly #inherited: InheritedSocket[]
   #closed = false
+  #draining: Promise<void> | undefined
+  /** Ends the drain delays early when the app closes anyway. */
+  readonly #drainWait = new AbortController()
   /** Told of every completed request of every kind. */
   readonly requestObservers = new Set<RequestObserver>()
   /** Told of every WebSocket opened on any kind; the socket tells its own close. */
@@ -334,12 +339,42 @@ export class Router implements ListenerHost {
   /** Every listener closes gracefully, then every kind's instance. */
   async closeAll (): Promise<void> {
     this.#closed = true
+    this.#drainWait.abort()
     await Promise.all([...this.#listeners].map(l => this.#closeListener(l)))
     for (const state of this.#kinds.values()) {
       await state.queue
       state.tls.close()
       await state.generation?.close()
     }
+  }
+
+  // ---- readiness and drain ----
+
+  /** Ready: not draining, every listener bound and its kind built, every socket from systemd adopted. */
+  readiness (): Readiness {
+    if (this.#draining !== undefined || this.#closed) return { ready: false, reason: 'draining: the process is shutting down' }
+    for (const listener of this.#listeners) {
+      const info = listener.info()
+      if (info.port === undefined && info.path === undefined) return { ready: false, reason: `a listener of kind "${listener.kind}" is not bound` }
+      if (this.#kinds.get(listener.kind)?.generation === undefined) return { ready: false, reason: `kind "${listener.kind}" has no table to serve` }
+    }
+    const pending = this.#inherited[0]
+    if (pending !== undefined) return { ready: false, reason: `socket fd ${pending.fd} from systemd waits for kind "${pending.name}"` }
+    return { ready: true }
+  }
+
+  /** Readiness flips now; each kind keeps serving for its drainDelay, then its listeners close gracefully. */
+  drain (): Promise<void> {
+    this.#draining ??= (async () => {
+      this.log.info('draining: not ready any more, listeners close after their kind\'s drainDelay')
+      const kinds = new Set([...this.#listeners].map(l => l.kind))
+      await Promise.all([...kinds].map(async kind => {
+        const delay = this.kindConfig(kind).drainDelay
+        if (delay > 0) await sleep(delay, undefined, { signal: this.#drainWait.signal }).catch(() => {})
+        await Promise.all(this.#listenersOf(kind).map(l => this.#closeListener(l)))
+      }))
+    })()
+    return this.#draining
   }
 
   /** Sockets from systemd are adopted as soon as the kind they name exists. */

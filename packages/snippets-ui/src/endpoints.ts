@@ -6,6 +6,8 @@ import type { StatsFeed } from './feed.js'
 import type { ClientAssets } from './assets.js'
 import { MetricsCache } from './metrics-cache.js'
 import { renderPage, type ListenerRow, type PageModel } from './page.js'
+import { cspNonce } from './security-headers.js'
+import { healthEndpoints } from './health.js'
 
 export interface WebmgmtParts {
   title: string
@@ -24,21 +26,24 @@ export interface WebmgmtParts {
 export function webmgmtEndpoints (parts: WebmgmtParts): EndpointTable {
   const { feed, metrics } = parts
   return {
-    '/': ['text/html; charset=utf-8', readOnly(() => renderPage(pageModel(parts)))],
+    '/': ['text/html; charset=utf-8', readOnly((_h, stream) => renderPage({ ...pageModel(parts), nonce: cspNonce(stream.reply) }))],
     '/stats': ['application/json', readOnly((h: RequestHeaders) => {
       const poll = feed.poll()
       // Pollers (the page without a WebSocket) also need to know which keys are gauges.
       return new URLSearchParams(h.get(':path')?.split('?')[1] ?? '').has('feed') ? { ...poll } : poll.stats
     }), feed.websocket],
-    '/metrics': [metrics.registry.contentType, readOnly(new MetricsCache(metrics.registry, parts.metricsMaxAge).serve)]
+    '/metrics': [metrics.registry.contentType, readOnly(new MetricsCache(metrics.registry, parts.metricsMaxAge).serve)],
+    ...healthEndpoints(parts.net)
   }
 }
 
-/** The built-in endpoints only read: any method but GET and HEAD gets 405. */
+/** The built-in endpoints only read: any method but GET and HEAD gets 405 with `allow` (RFC 9110). */
 function readOnly (serve: ServeHandler): ServeHandler {
   return (h, stream) => {
     const method = h.get(':method')
-    return method === 'GET' || method === 'HEAD' ? serve(h, stream) : 405
+    if (method === 'GET' || method === 'HEAD') return serve(h, stream)
+    stream.reply.header('allow', 'GET, HEAD')
+    return 405
   }
 }
 

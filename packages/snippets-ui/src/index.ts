@@ -11,6 +11,7 @@ import { StatsFeed } from './feed.js'
 import { clientAssets } from './assets.js'
 import { webmgmtEndpoints } from './endpoints.js'
 import { KINDS_ERR_NO_KIND_ROUTER, KINDS_ERR_UI_OPTION } from './errors.js'
+import securityHeaders, { checkHsts, type HstsOptions } from './security-headers.js'
 
 export interface SnippetsUiOptions {
   /** The name in the page title `<name> @ <hostname>`. Default: 'kinds'. */
@@ -25,6 +26,10 @@ export interface SnippetsUiOptions {
   interval?: number
   /** Milliseconds a rendered /metrics is served again to other scrapers; 0 renders each scrape. Default: 1000. */
   metricsMaxAge?: number
+  /** Serve the page's source maps (`/static/*.map`). Default: false. */
+  sourceMaps?: boolean
+  /** `strict-transport-security` for webmgmt, sent only while webmgmt is TLS-only (`tls: true`). Default: false. */
+  hsts?: HstsOptions | false
 }
 
 /** `app.stats`: the user's stats, in /stats, its WebSocket feed and /metrics. */
@@ -59,6 +64,10 @@ const snippetsUi: FastifyPluginAsync<SnippetsUiOptions> = async function snippet
   if (!Number.isInteger(interval) || interval <= 0) throw new KINDS_ERR_UI_OPTION('interval', 'must be a positive number of milliseconds')
   const metricsMaxAge = options.metricsMaxAge ?? 1000
   if (!Number.isInteger(metricsMaxAge) || metricsMaxAge < 0) throw new KINDS_ERR_UI_OPTION('metricsMaxAge', 'must be a whole number of milliseconds')
+
+  const sourceMaps = options.sourceMaps ?? false
+  if (typeof sourceMaps !== 'boolean') throw new KINDS_ERR_UI_OPTION('sourceMaps', 'must be a boolean')
+  const hsts = checkHsts(options.hsts)
 
   const router = routerOf(app.http)
   const assets = await clientAssets()
@@ -125,7 +134,12 @@ const snippetsUi: FastifyPluginAsync<SnippetsUiOptions> = async function snippet
 
   await router.defineBuiltin('webmgmt', {
     endpoints: webmgmtEndpoints({ title, assets, feed, stats, metrics, router, net: app.net, snippets: app.http.snippets, metricsMaxAge }),
-    plugins: [[fastifyStatic, { root: assets.root, prefix: '/static/', maxAge: 86_400_000, index: false, decorateReply: false, wildcard: false, preCompressed: true }]]
+    plugins: [
+      [securityHeaders, { hsts, tlsOnly: () => router.kindConfig('webmgmt').tls === true }],
+      [fastifyStatic, { root: assets.root, prefix: '/static/', maxAge: 86_400_000, index: false, decorateReply: false, wildcard: false, preCompressed: true, allowedPath: (path: string) => sourceMaps || !path.endsWith('.map') }]
+    ],
+    // The live feed is read by the page of the same origin only, unless allowedOrigins says otherwise.
+    allowedOrigins: []
   })
 }
 
@@ -140,4 +154,6 @@ export { snippetsUi }
 export type { StatOptions } from './stats.js'
 export type { StatsFrame, StatsPoll, WorkerInfo } from './wire.js'
 export { renderSnippet, slug, escapeHtml } from './page.js'
+export { healthEndpoints } from './health.js'
+export { cspNonce, type HstsOptions } from './security-headers.js'
 export * as errors from './errors.js'

@@ -23,6 +23,8 @@ export interface PageModel {
   kinds: Array<{ name: string, endpoints: EndpointRow[] }>
   listeners: ListenerRow[]
   snippets: ReadonlyArray<readonly [key: string, snippet: Snippet]>
+  /** The response's CSP nonce, given to the page's script and to every snippet's `<script>`. */
+  nonce?: string
 }
 
 const entities: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
@@ -36,9 +38,10 @@ export function slug (title: string): string {
   return title.toLowerCase().replace(/ /g, '-')
 }
 
-/** A snippet as the page shows it: the title escaped, the html trusted. */
-export function renderSnippet ([title, html]: Snippet): string {
-  return `<section id="${escapeHtml(slug(title))}"><h2>${escapeHtml(title)}</h2>\n${html}</section>`
+/** A snippet as the page shows it: the title escaped, the html trusted; its `<script>` tags get the CSP nonce, so they run. */
+export function renderSnippet ([title, html]: Snippet, nonce?: string): string {
+  const body = nonce === undefined ? html : html.replace(/<script\b(?![^>]*\snonce=)/gi, `<script nonce="${escapeHtml(nonce)}"`)
+  return `<section id="${escapeHtml(slug(title))}"><h2>${escapeHtml(title)}</h2>\n${body}</section>`
 }
 
 /** The management page; the tables are filled here so the page reads well before its script runs. */
@@ -55,7 +58,7 @@ export function renderPage (model: PageModel): string {
 <title>${t}</title>
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="${escapeHtml(model.style)}">
-<script type="module" src="${escapeHtml(model.script)}"></script>
+<script type="module"${model.nonce === undefined ? '' : ` nonce="${escapeHtml(model.nonce)}"`} src="${escapeHtml(model.script)}"></script>
 </head>
 <body>
 <header class="bar">
@@ -118,7 +121,7 @@ export function renderPage (model: PageModel): string {
   </div>
 </section>
 <div id="snippets" class="snippets">
-${model.snippets.map(([, snippet]) => renderSnippet(snippet)).join('\n')}
+${model.snippets.map(([, snippet]) => renderSnippet(snippet, model.nonce)).join('\n')}
 </div>
 </main>
 </body>

@@ -6,6 +6,7 @@ import Fastify from 'fastify'
 import kindRouter from '@kinds/kind-router'
 import { Agent, request } from 'undici'
 import snippetsUi from '../src/index.ts'
+import { until } from './support/browser.ts'
 import { apiEndpoints } from './support/app.ts'
 
 const CHROMIUM = '/usr/bin/chromium'
@@ -55,7 +56,7 @@ test('the management page in chromium: live charts, instances, snippets, Modules
   const pointsAt = async (): Promise<number> => Number(await page.getAttribute('#chart-kinds', 'data-points') ?? 0)
   const start = await pointsAt()
   // Page-side predicates are strings: the tests' type check has no DOM library.
-  await page.waitForFunction(`Number(document.querySelector('#chart-kinds')?.dataset.points ?? 0) >= ${start + 3}`, undefined, { timeout: 20_000 })
+  await until(page, `Number(document.querySelector('#chart-kinds')?.dataset.points ?? 0) >= ${start + 3}`, 20_000)
   await page.waitForSelector('#chart-kinds .u-legend :text("api")', { timeout: 10_000 })
   traffic.abort()
   await load
@@ -64,7 +65,7 @@ test('the management page in chromium: live charts, instances, snippets, Modules
   const pidCell = await page.textContent(`#instances-body tr[data-pid="${process.pid}"] td.pid`)
   t.equal(pidCell, String(process.pid), 'the instances table shows this process\'s PID')
 
-  await page.waitForFunction('document.getElementById("svc")?.textContent === "value 42"', undefined, { timeout: 10_000 })
+  await until(page, 'document.getElementById("svc")?.textContent === "value 42"', 10_000)
   t.pass('the snippet\'s script called the REST endpoint and rendered its result')
   t.equal(await page.textContent('#service-value h2'), 'Service value')
 
@@ -80,11 +81,11 @@ test('the management page in chromium: live charts, instances, snippets, Modules
 
   // The listener goes away and comes back on the same port: the page finds its feed again.
   await app.net.close('127.0.0.1', port)
-  await page.waitForFunction('document.getElementById("feed-state")?.dataset.state !== "live"', undefined, { timeout: 15_000 })
+  await until(page, 'document.getElementById("feed-state")?.dataset.state !== "live"', 15_000)
   t.pass('the page notices the feed is gone')
   const lastBefore = Number(await page.evaluate('document.body.dataset.lastFrame'))
   await app.net.listen('127.0.0.1', port, { kind: 'webmgmt' })
-  await page.waitForFunction(`Number(document.body.dataset.lastFrame) > ${lastBefore}`, undefined, { timeout: 30_000 })
+  await until(page, `Number(document.body.dataset.lastFrame) > ${lastBefore}`, 30_000)
   t.pass('frames flow again after the listener is back')
   await page.waitForSelector('#feed-state[data-state="live"]', { timeout: 30_000 })
   t.pass('and the WebSocket is live again')
@@ -116,7 +117,7 @@ test('the page falls back to polling /stats when its WebSocket cannot open', { s
   await page.waitForSelector('#feed-state[data-state="polling"]', { timeout: 20_000 })
   t.pass('the page says it is polling')
   const first = Number(await page.evaluate('document.body.dataset.lastFrame ?? 0'))
-  await page.waitForFunction(`Number(document.body.dataset.lastFrame ?? 0) > ${first}`, undefined, { timeout: 20_000 })
+  await until(page, `Number(document.body.dataset.lastFrame ?? 0) > ${first}`, 20_000)
   t.pass('and frames keep coming from /stats?feed')
   t.equal(await page.textContent(`#instances-body tr[data-pid="${process.pid}"] td.pid`), String(process.pid), 'the instances table fills from polls')
 })

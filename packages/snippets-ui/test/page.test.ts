@@ -34,7 +34,7 @@ test('snippets render in insertion order: title escaped, html trusted, listed in
   app.http.snippets['/health'] = ['Health service', '<p>UP!</p><script>window.up = 1</script>']
   app.http.snippets['/x'] = ['<b>Bold</b> & co', '<em>raw</em>']
   const body = (await get(`${webmgmt}/`)).body
-  t.match(body, '<section id="health-service"><h2>Health service</h2>\n<p>UP!</p><script>window.up = 1</script></section>', 'the section form, script kept')
+  t.match(body, /<section id="health-service"><h2>Health service<\/h2>\n<p>UP!<\/p><script nonce="[^"]+">window\.up = 1<\/script><\/section>/, 'the section form, script kept (with the CSP nonce)')
   t.match(body, '<h2>&lt;b&gt;Bold&lt;/b&gt; &amp; co</h2>\n<em>raw</em>', 'title escaped, html as it is')
   const order = ['id="zeta-module"', 'id="health-service"', `id="${slug('<b>Bold</b> & co').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/&(?![lg]t;)/g, '&amp;')}"`].map(s => body.indexOf(s))
   t.ok(order.every((pos, i) => pos > 0 && (i === 0 || pos > order[i - 1]!)), 'insertion order')
@@ -61,7 +61,7 @@ test('renderSnippet and slug follow the README\'s Snippets section', async t => 
 test('the assets are served by @fastify/static with max-age=86400, linked by content hash', async t => {
   const { webmgmt } = await build(t)
   const body = (await get(`${webmgmt}/`)).body
-  const script = /<script type="module" src="(\/static\/app\.js\?v=[0-9a-f]{12})">/.exec(body)?.[1]
+  const script = /<script type="module" nonce="[^"]+" src="(\/static\/app\.js\?v=[0-9a-f]{12})">/.exec(body)?.[1]
   const style = /<link rel="stylesheet" href="(\/static\/app\.css\?v=[0-9a-f]{12})">/.exec(body)?.[1]
   t.ok(script !== undefined && style !== undefined, 'linked with a hash')
   const js = await get(webmgmt + script!)
@@ -81,7 +81,7 @@ test('the assets are served by @fastify/static with max-age=86400, linked by con
 test('a user table made from the built-in copy keeps the page and its assets', async t => {
   const { app, webmgmt } = await build(t)
   const endpoints = app.http.configs._builtin.webmgmt!.endpoints!
-  t.same(Object.keys(endpoints).sort(), ['/', '/metrics', '/stats'])
+  t.same(Object.keys(endpoints).sort(), ['/', '/livez', '/metrics', '/readyz', '/stats'])
   endpoints['/health'] = ['application/json', () => ({ state: 'up' })]
   await app.http.config({ endpoints }, 'webmgmt')
   t.equal((await get(`${webmgmt}/health`)).body, '{"state":"up"}')
