@@ -6,6 +6,7 @@ import { Registry } from 'prom-client'
 import { routerOf } from '@kinds/kind-router'
 import { StatsStore, type StatOptions } from './stats.js'
 import { ProcessSampler } from './process-sampler.js'
+import { checkLatencyBuckets } from './latency-buckets.js'
 import { Metrics } from './metrics.js'
 import { StatsFeed } from './feed.js'
 import { clientAssets } from './assets.js'
@@ -23,6 +24,8 @@ export interface SnippetsUiOptions {
   registry?: Registry
   /** Milliseconds between two messages of the /stats WebSocket. Default: 1000. */
   interval?: number
+  /** Upper bounds, in seconds, of the latency buckets of /stats and the page. Default: DEFAULT_LATENCY_BUCKETS (0.5 ms … 60 s). */
+  latencyBuckets?: number[]
 }
 
 /** `app.stats`: the user's stats, in /stats, its WebSocket feed and /metrics. */
@@ -56,9 +59,11 @@ const snippetsUi: FastifyPluginAsync<SnippetsUiOptions> = async function snippet
   const interval = options.interval ?? 1000
   if (!Number.isInteger(interval) || interval <= 0) throw new KINDS_ERR_UI_OPTION('interval', 'must be a positive number of milliseconds')
 
+  const latencyBuckets = checkLatencyBuckets(options.latencyBuckets)
+
   const router = routerOf(app.http)
   const assets = await clientAssets()
-  const stats = new StatsStore()
+  const stats = new StatsStore(latencyBuckets)
   const sampler = new ProcessSampler()
   const connectionsByKind = (): Record<string, number> => {
     const out: Record<string, number> = {}
@@ -134,6 +139,7 @@ function checkString (field: string, value: unknown): string | undefined {
 export default fp(snippetsUi, { fastify: '5.x', name: '@kinds/snippets-ui', dependencies: ['@kinds/kind-router'] })
 export { snippetsUi }
 export type { StatOptions } from './stats.js'
-export type { StatsFrame, StatsPoll, WorkerInfo } from './wire.js'
+export type { StatsFrame, StatsHello, StatsPoll, WorkerInfo } from './wire.js'
+export { DEFAULT_LATENCY_BUCKETS } from './latency-buckets.js'
 export { renderSnippet, slug, escapeHtml } from './page.js'
 export * as errors from './errors.js'
