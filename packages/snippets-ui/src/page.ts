@@ -115,7 +115,7 @@ export function renderPage (model: PageModel): string {
       <input id="metric-filter" type="search" placeholder="Filter, then pick to plot" autocomplete="off" aria-controls="metric-list">
       <label class="inline">Per kind <select id="picker-kind">${model.kinds.map(k => `<option value="${escapeHtml(k.name)}">${escapeHtml(k.name)}</option>`).join('')}</select></label>
     </div>
-    <div id="metric-list" class="chips" role="listbox" aria-multiselectable="true" aria-label="Metrics to plot" aria-orientation="horizontal"></div>
+    <div id="metric-list" class="chips" role="toolbar" aria-label="Metrics to plot" aria-orientation="horizontal"></div>
     <p id="metric-none" class="muted" hidden>No metric matches the filter.</p>
   </div>
 </section>
