@@ -10,7 +10,6 @@ import { Agent, request } from 'undici'
 import snippetsUi from '../src/index.ts'
 import { axe, launch, noBrowser, overflow, watchErrors } from './support/browser.ts'
 
-t0.setTimeout(120_000)
 const shots = fileURLToPath(new URL('../../../.tap/', import.meta.url))
 // docs/webmgmt.png, the README's picture, is refreshed on demand: WEBMGMT_SCREENSHOT=docs.
 const readme = fileURLToPath(new URL('../../../docs/webmgmt.png', import.meta.url))
@@ -18,6 +17,7 @@ const KINDS = 20
 const SNIPPETS = 30
 // The README's picture gets a fuller minute of history than the test needs.
 const docs = process.env.WEBMGMT_SCREENSHOT === 'docs'
+t0.setTimeout(docs ? 360_000 : 120_000)
 const longPath = '/reports/by-customer/with-a-very-long-segment-that-never-breaks-anywhere-at-all-0123456789abcdef'
 
 test('the page stays readable with 20 kinds and 30 snippets, on a desktop, on a phone and in the dark', { skip: noBrowser }, async t => {
