@@ -115,3 +115,30 @@ test('the page falls back to polling /stats when its WebSocket cannot open', { s
   t.equal(await page.textContent(`#instances-body tr[data-pid="${process.pid}"] td.pid`), String(process.pid), 'the instances table fills from polls')
   t.ok(Number(await page.getAttribute('#chart-picked', 'data-points')) >= 1, 'and the charts draw')
 })
+
+test('the page works under a Content Security Policy without unsafe-inline', { skip: noBrowser }, async t => {
+  const app = Fastify({ logger: false })
+  await app.register(kindRouter)
+  await app.register(snippetsUi, { interval: 250 })
+  const csp = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'"
+  await app.http.config({
+    setup: instance => {
+      instance.addHook('onSend', async (_request, reply) => { reply.header('content-security-policy', csp) })
+    }
+  }, 'webmgmt')
+  const [w] = await app.net.listen('127.0.0.1', 0, { kind: 'webmgmt' })
+  const page = await (await open()).newPage({ viewport: { width: 1200, height: 800 } })
+  t.teardown(async () => {
+    await page.close()
+    for (const l of app.net.list()) if (l.address !== undefined) await app.net.close(l.address, l.port).catch(() => {})
+    await app.close()
+  })
+  const errors = watchErrors(page)
+  const response = await page.goto(`http://127.0.0.1:${w!.port}/`)
+  t.equal(response?.headers()['content-security-policy'], csp, 'the page is served with the policy')
+  await page.waitForSelector('#feed-state[data-state="live"]', { timeout: 15_000 })
+  await page.waitForSelector('#chart-picked .uplot', { timeout: 10_000 })
+  await page.waitForSelector(`#instances-body tr[data-pid="${process.pid}"]`)
+  t.pass('the feed is live, the charts and the instances are drawn')
+  t.same(errors, [], 'and nothing was refused by the policy')
+})
