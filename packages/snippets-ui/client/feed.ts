@@ -72,7 +72,16 @@ export class Feed {
     }
     this.#ws = ws
     let opened = false
+    // A server that accepts the connection but never answers the upgrade (frozen) is given up on.
+    const giveUp = window.setTimeout(() => {
+      if (opened || this.#ws !== ws) return
+      this.#ws = undefined
+      ws.onclose = null
+      ws.close()
+      this.#retry(false)
+    }, SILENT_CLOSE_MS)
     ws.onopen = () => {
+      clearTimeout(giveUp)
       opened = true
       this.#open = true
       this.#failures = 0
@@ -93,6 +102,7 @@ export class Feed {
       }
     }
     ws.onclose = () => {
+      clearTimeout(giveUp)
       if (this.#ws !== ws) return
       this.#ws = undefined
       this.#open = false
