@@ -2,7 +2,9 @@
 // unit and a group; bucket counts and latency sums are not offered as series of their own.
 import { bucketName, estimateQuantile } from '../src/quantiles.js'
 import type { Point } from './timeline.js'
-import type { Unit } from './format.js'
+
+/** The units of the charts: each has its own axis. */
+export type Unit = 'req/s' | '/s' | 'ms' | 'bytes' | 'count' | '%' | 's'
 
 export interface Metric {
   id: string

@@ -1,7 +1,8 @@
 // A uPlot time chart over a fixed window: one axis per unit, 24-hour times with
 // seconds, missing ticks drawn as gaps and shaded, and an optional latency heatmap.
 import UPlot from 'uplot'
-import { formatUnit, type Unit } from './format.js'
+import { formatUnit } from './format.js'
+import type { Unit } from './catalog.js'
 
 export interface SeriesSpec {
   label: string

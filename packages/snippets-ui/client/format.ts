@@ -1,4 +1,5 @@
 // Number formatting of the page's tables and axes.
+import type { Unit } from './catalog.js'
 
 export function bytes (n: number): string {
   n = Math.round(n)
@@ -37,9 +38,6 @@ export function compact (n: number): string {
   if (abs >= 1) return String(+n.toFixed(2))
   return String(+n.toPrecision(2))
 }
-
-/** The units of the charts: each has its own axis. */
-export type Unit = 'req/s' | '/s' | 'ms' | 'bytes' | 'count' | '%' | 's'
 
 export function formatUnit (unit: Unit, n: number | null): string {
   // uPlot leaves some ticks of a log axis out as null.

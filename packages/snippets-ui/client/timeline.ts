@@ -69,7 +69,9 @@ export class Timeline {
       if (previous !== undefined && span > GAP_INTERVALS * this.interval) {
         out.push({ time: previous.time + this.interval, frame: null, seconds: 0 })
       }
-      out.push({ time: frame.time, frame, seconds: Math.max(Math.min(span, this.interval * GAP_INTERVALS), this.interval / 4) / 1000 })
+      // After a gap the frame is taken as one interval: its deltas say nothing of the missing ticks.
+      const seconds = span > GAP_INTERVALS * this.interval ? this.interval : Math.max(span, this.interval / 4)
+      out.push({ time: frame.time, frame, seconds: seconds / 1000 })
       previous = frame
     }
     const last = out[out.length - 1]
