@@ -1,6 +1,8 @@
 // Number formatting of the page's tables and axes.
+import type { Unit } from './catalog.js'
 
 export function bytes (n: number): string {
+  n = Math.round(n)
   if (n >= 1024 ** 3) return `${(n / 1024 ** 3).toFixed(2)} GiB`
   if (n >= 1024 ** 2) return `${(n / 1024 ** 2).toFixed(1)} MiB`
   if (n >= 1024) return `${(n / 1024).toFixed(1)} KiB`
@@ -35,6 +37,19 @@ export function compact (n: number): string {
   if (abs >= 1e3) return `${+(n / 1e3).toFixed(1)}k`
   if (abs >= 1) return String(+n.toFixed(2))
   return String(+n.toPrecision(2))
+}
+
+export function formatUnit (unit: Unit, n: number | null): string {
+  // uPlot leaves some ticks of a log axis out as null.
+  if (n == null) return ''
+  switch (unit) {
+    case 'bytes': return bytes(n)
+    case 's': return duration(Math.round(n))
+    case 'count': return compact(n)
+    case '%': return `${compact(n)} %`
+    case 'ms': return `${compact(n)} ms`
+    default: return `${compact(n)} ${unit}`
+  }
 }
 
 export function text (tag: string, content: string, className?: string): HTMLElement {

@@ -1,126 +1,143 @@
-// The management page: live charts, the metric picker and the instances table, fed by /stats.
+// The management page: live charts over a fixed window, the metric picker and the
+// instances table, fed by /stats.
 import type uPlot from 'uplot'
-import type { StatsFrame, WorkerInfo } from '../src/wire.js'
+import type { StatsFrame, StatsHello } from '../src/wire.js'
 import { Feed, type FeedState } from './feed.js'
-import { TimeChart } from './charts.js'
-import { bytes, duration, ms, percent, text } from './format.js'
+import { TimeChart, type Heat, type SeriesSpec } from './charts.js'
+import { bucketCounts, catalog, kindsOf, quantile, rate, type Metric } from './catalog.js'
+import { Picker } from './picker.js'
+import { Instances } from './instances.js'
+import { setUpMenus } from './menus.js'
+import { Timeline, type Point } from './timeline.js'
 
-/** Five minutes of one-second ticks. */
-const HISTORY = 300
-const palette = ['#2563eb', '#16a34a', '#d97706', '#9333ea', '#0891b2', '#db2777', '#65a30d', '#dc2626', '#475569']
-const statusColors: Record<string, string> = { '1xx': '#94a3b8', '2xx': '#16a34a', '3xx': '#2563eb', '4xx': '#d97706', '5xx': '#dc2626' }
-const latencyBuckets: Array<[string, number]> = [['1ms', 1], ['10ms', 10], ['50ms', 50], ['100ms', 100], ['250ms', 250], ['500ms', 500], ['1s', 1000]]
-const PICKED_KEY = 'kinds.webmgmt.picked'
+/** Kinds drawn on their own in the requests chart; the others are summed as "other". */
+const TOP_KINDS = 5
+/** Colour-blind safe (Okabe–Ito, then Tableau), distinct in light and dark. */
+const palette = ['#0072b2', '#e69f00', '#009e73', '#cc79a7', '#56b4e9', '#d55e00', '#b59b00', '#8c564b', '#7f7f7f', '#17becf']
+const statusColors: Record<string, string> = { '1xx': '#7f7f7f', '2xx': '#009e73', '3xx': '#0072b2', '4xx': '#e69f00', '5xx': '#d55e00' }
 
-const frames: StatsFrame[] = []
+const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T
+const timeline = new Timeline()
+const instances = new Instances($('instances-body'))
+/** The latency bucket bounds (s), from the server's first message. */
+let bounds: readonly number[] = []
 let gauges = new Set<string>()
 const known = new Set<string>()
-const picked = new Set<string>(readPicked())
+let metrics = new Map<string, Metric>()
+let windowMs = 300_000
 
-const $ = (id: string): HTMLElement => document.getElementById(id)!
 const charts = {
-  kinds: new TimeChart($('chart-kinds'), '/s'),
-  status: new TimeChart($('chart-status'), '/s'),
-  latency: new TimeChart($('chart-latency'), ' ms'),
-  picked: new TimeChart($('chart-picked'), '')
+  kinds: new TimeChart($('chart-kinds'), 'No request yet.'),
+  status: new TimeChart($('chart-status'), 'No request yet.'),
+  latency: new TimeChart($('chart-latency'), 'No request yet.', true),
+  picked: new TimeChart($('chart-picked'), 'Pick metrics below to plot them here.')
 }
 
-function onFrame (frame: StatsFrame): void {
-  if (frames.length > 0 && frame.time <= frames[frames.length - 1]!.time) return
-  frames.push(frame)
-  if (frames.length > HISTORY) frames.shift()
+const picker = new Picker({
+  list: $('metric-list'),
+  filter: $<HTMLInputElement>('metric-filter'),
+  kind: $<HTMLSelectElement>('picker-kind'),
+  none: $('metric-none'),
+  onChange: () => draw()
+})
+
+function onHello (hello: StatsHello): void {
+  timeline.interval = hello.interval
+  bounds = hello.latencyBuckets
+  onFrames(hello.history)
+}
+
+function onFrames (frames: readonly StatsFrame[]): void {
+  if (frames.length === 0 || !timeline.add(frames)) return
   let fresh = false
-  for (const key of Object.keys(frame.stats)) {
-    if (!known.has(key)) {
-      known.add(key)
-      fresh = true
+  for (const frame of frames) {
+    for (const key of Object.keys(frame.stats)) {
+      if (!known.has(key)) {
+        known.add(key)
+        fresh = true
+      }
     }
   }
   if (fresh) {
+    refreshCatalog()
     feed.refreshGauges()
-    renderPicker()
   }
+  instances.add(frames, timeline.interval)
+  renderConnections(timeline.last!.stats)
   draw()
-  // The time of the last tick drawn, for whoever watches the page (the browser test).
-  document.body.dataset.lastFrame = String(frame.time)
-  renderInstances(frame.workers)
-  renderConnections(frame.stats)
+  // The time of the last tick drawn, for whoever watches the page (the browser tests).
+  document.body.dataset.lastFrame = String(timeline.last!.time)
 }
 
-/** Seconds between a frame and the one before, for rates. */
-function spans (): number[] {
-  return frames.map((f, i) => i === 0 ? 1 : Math.max((f.time - frames[i - 1]!.time) / 1000, 0.25))
+function refreshCatalog (): void {
+  metrics = catalog(known, gauges, bounds)
+  picker.offer(metrics)
+  const select = $<HTMLSelectElement>('picker-kind')
+  const kinds = kindsOf(known)
+  if ([...select.options].map(o => o.value).join() !== kinds.join()) {
+    const chosen = select.value
+    select.replaceChildren(...kinds.map(k => new Option(k, k, false, k === chosen)))
+    picker.render()
+  }
 }
 
-function rate (key: string, dt: number[]): Array<number | null> {
-  return frames.map((f, i) => f.stats[key] === undefined ? null : f.stats[key]! / dt[i]!)
+function series (points: Point[], value: (p: Point) => number | null): Array<number | null> {
+  return points.map(value)
 }
+
+let drawnAt = 0
 
 function draw (): void {
-  const times = frames.map(f => f.time / 1000)
-  const dt = spans()
-  const last = frames[frames.length - 1]!.stats
+  drawnAt = performance.now()
+  const points = timeline.points(windowMs)
+  const now = timeline.now()
+  const window: [number, number] = [(now - windowMs) / 1000, now / 1000]
+  const gapsMs = timeline.gaps(windowMs)
+  const gaps = gapsMs.map(([a, b]) => [a / 1000, b / 1000] as [number, number])
+  // What the browser tests read: the spans without frames, and how many frames the first drawing had.
+  document.body.dataset.gaps = JSON.stringify(gapsMs)
+  document.body.dataset.firstDraw ??= String(timeline.frames.length)
+  const times = points.map(p => p.time / 1000)
+  const kinds = kindsOf(known)
 
-  const kinds = Object.keys(last).map(k => /^kind\.(.+)\.request\.total$/.exec(k)?.[1]).filter((k): k is string => k !== undefined).sort()
-  charts.kinds.update(
-    kinds.map((k, i) => ({ label: k, color: palette[i % palette.length]! })),
-    [times, ...kinds.map(k => rate(`kind.${k}.request.total`, dt))] as uPlot.AlignedData
-  )
-
-  const classes = ['2xx', '3xx', '4xx', '5xx', '1xx'].filter(c => c === '2xx' || frames.some(f => (f.stats[`request.${c}`] ?? 0) > 0))
-  charts.status.update(
-    classes.map(c => ({ label: c, color: statusColors[c]! })),
-    [times, ...classes.map(c => rate(`request.${c}`, dt))] as uPlot.AlignedData
-  )
-
-  const mean = frames.map(f => {
-    const n = f.stats['request.total'] ?? 0
-    return n > 0 ? (f.stats['latency.sum'] ?? 0) / n * 1000 : null
-  })
-  charts.latency.update(
-    [{ label: 'mean', color: '#2563eb' }, { label: 'p99 (bucket bound)', color: '#dc2626', dash: [6, 4] }],
-    [times, mean, frames.map(p99)] as uPlot.AlignedData
-  )
-
-  const keys = [...picked].filter(k => known.has(k)).sort()
-  charts.picked.update(
-    keys.map((k, i) => ({ label: gauges.has(k) ? k : `${k} /s`, color: palette[i % palette.length]! })),
-    [times, ...keys.map(k => gauges.has(k) ? frames.map(f => f.stats[k] ?? null) : rate(k, dt))] as uPlot.AlignedData
-  )
-}
-
-/** The upper bound of the bucket holding the 99th percentile; above 1 s it says 1000+. */
-function p99 (f: StatsFrame): number | null {
-  const total = f.stats['request.total'] ?? 0
-  if (total <= 0) return null
-  let seen = 0
-  for (const [name, bound] of latencyBuckets) {
-    seen += f.stats[`latency.${name}`] ?? 0
-    if (seen >= total * 0.99) return bound
+  // The busiest kinds over the window, the rest summed as "other"; any kind can be picked below.
+  const totals = kinds.map(k => [k, points.reduce((n, p) => n + (p.frame?.stats[`kind.${k}.request.total`] ?? 0), 0)] as const)
+  const top = totals.filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, TOP_KINDS).map(([k]) => k).sort()
+  const rest = kinds.filter(k => !top.includes(k))
+  const kindSpecs: SeriesSpec[] = top.map((k, i) => ({ label: k, color: palette[i]!, unit: 'req/s' }))
+  const kindData = top.map(k => series(points, rate(`kind.${k}.request.total`)))
+  if (rest.length > 0 && top.length > 0) {
+    kindSpecs.push({ label: `other (${rest.length})`, color: '#7f7f7f', unit: 'req/s', dash: [5, 4] })
+    kindData.push(points.map(p => p.frame === null ? null : rest.reduce((n, k) => n + (p.frame!.stats[`kind.${k}.request.total`] ?? 0), 0) / p.seconds))
   }
-  return 1000
-}
+  charts.kinds.update(kindSpecs, [times, ...kindData] as uPlot.AlignedData, window, gaps)
 
-function renderInstances (workers: WorkerInfo[]): void {
-  const body = $('instances-body')
-  body.replaceChildren(...workers.map(w => {
-    const tr = document.createElement('tr')
-    tr.dataset.pid = String(w.pid)
-    const status = text('span', w.status, `status status-${w.status}`)
-    const cells: Array<[string | HTMLElement, string?]> = [
-      [String(w.pid), 'pid'], [w.thread === 0 ? 'main' : String(w.thread)],
-      [percent(w.cpu.user), 'num'], [percent(w.cpu.system), 'num'], [bytes(w.rss), 'num'], [bytes(w.heap), 'num'],
-      [`${ms(w.eventLoopDelay.mean)} / ${ms(w.eventLoopDelay.p99)}`, 'num'], [duration(w.uptime), 'num'], [status]
-    ]
-    for (const [content, cls] of cells) {
-      const td = document.createElement('td')
-      if (typeof content === 'string') td.textContent = content
-      else td.append(content)
-      if (cls !== undefined) td.className = cls
-      tr.append(td)
-    }
-    return tr
-  }))
+  const classes = ['2xx', '3xx', '4xx', '5xx', '1xx'].filter(c => c === '2xx' || points.some(p => (p.frame?.stats[`request.${c}`] ?? 0) > 0))
+  charts.status.update(
+    top.length === 0 ? [] : classes.map(c => ({ label: c, color: statusColors[c]!, unit: 'req/s' })),
+    [times, ...classes.map(c => series(points, rate(`request.${c}`)))] as uPlot.AlignedData, window, gaps
+  )
+
+  const kind = $<HTMLSelectElement>('latency-kind').value
+  const prefix = kind === '' ? '' : `kind.${kind}.`
+  const heat: Heat | undefined = bounds.length === 0
+    ? undefined
+    : {
+        counts: points.map(p => bucketCounts(p, bounds, prefix)),
+        // The first bucket is drawn from half its bound (a log axis has no 0), the last one to twice the last bound.
+        extents: [...bounds, bounds[bounds.length - 1]! * 2].map((le, i) => [i === 0 ? le * 500 : bounds[i - 1]! * 1000, le * 1000])
+      }
+  const quantiles = [['p50 (est.)', 0.5, '#009e73'], ['p90 (est.)', 0.9, '#e69f00'], ['p99 (est.)', 0.99, '#d55e00']] as const
+  charts.latency.update(
+    top.length === 0 ? [] : quantiles.map(([label, , color]) => ({ label, color, unit: 'ms' })),
+    [times, ...quantiles.map(([, q]) => series(points, quantile(bounds, q, prefix)))] as uPlot.AlignedData, window, gaps, heat
+  )
+
+  const picked = [...picker.picked].map(id => metrics.get(id)).filter((m): m is Metric => m !== undefined)
+  charts.picked.update(
+    picked.map((m, i) => ({ label: `${m.label} (${m.unit})`, color: palette[i % palette.length]!, unit: m.unit, dash: i >= palette.length ? [4, 3] : undefined })),
+    [times, ...picked.map(m => series(points, m.value))] as uPlot.AlignedData, window, gaps
+  )
 }
 
 /** The open-connections cell of a kind with a single listener follows the feed. */
@@ -134,59 +151,36 @@ function renderConnections (stats: Record<string, number>): void {
   }
 }
 
-function renderPicker (): void {
-  const filter = ($('metric-filter') as HTMLInputElement).value.trim().toLowerCase()
-  const list = $('metric-list')
-  list.replaceChildren(...[...known].sort().filter(k => filter === '' || k.toLowerCase().includes(filter)).map(key => {
-    const chip = text('button', key, picked.has(key) ? 'chip on' : 'chip') as HTMLButtonElement
-    chip.type = 'button'
-    chip.setAttribute('role', 'option')
-    chip.setAttribute('aria-selected', String(picked.has(key)))
-    chip.dataset.key = key
-    return chip
-  }))
+for (const input of document.querySelectorAll<HTMLInputElement>('#window input')) {
+  input.addEventListener('change', () => {
+    windowMs = Number(input.value) * 1000
+    document.body.dataset.window = input.value
+    draw()
+  })
 }
-
-function readPicked (): string[] {
-  try {
-    const stored = JSON.parse(localStorage.getItem(PICKED_KEY) ?? '["process.eventloop.delay", "process.eventloop.p99"]') as unknown
-    return Array.isArray(stored) ? stored.filter((k): k is string => typeof k === 'string') : []
-  } catch {
-    return []
-  }
-}
-
-$('metric-list').addEventListener('click', event => {
-  const key = (event.target as HTMLElement).dataset.key
-  if (key === undefined) return
-  if (picked.has(key)) picked.delete(key)
-  else picked.add(key)
-  localStorage.setItem(PICKED_KEY, JSON.stringify([...picked]))
-  renderPicker()
-  if (frames.length > 0) draw()
-})
-$('metric-filter').addEventListener('input', renderPicker)
-
-// The Modules menu closes once a module is chosen or the page is clicked elsewhere.
-const menu = $('modules-menu') as HTMLDetailsElement
-menu.addEventListener('click', event => {
-  if ((event.target as HTMLElement).tagName === 'A') menu.open = false
-})
-document.addEventListener('click', event => {
-  if (!menu.contains(event.target as Node)) menu.open = false
+$('latency-kind').addEventListener('change', () => draw())
+setUpMenus([$<HTMLDetailsElement>('sections-menu'), $<HTMLDetailsElement>('modules-menu')])
+matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => {
+  for (const chart of Object.values(charts)) chart.restyle()
+  draw()
 })
 
 const state = $('feed-state')
-const labels: Record<FeedState, string> = { connecting: 'connecting', live: 'live', polling: 'polling', reconnecting: 'reconnecting', offline: 'offline' }
 const feed = new Feed({
-  onFrame,
+  onHello,
+  onFrame: frame => onFrames([frame]),
   onGauges (g) {
+    if ([...g].join() === [...gauges].join()) return
     gauges = g
-    if (frames.length > 0) draw()
+    refreshCatalog()
   },
-  onState (s) {
+  onState (s: FeedState) {
     state.dataset.state = s
-    state.textContent = labels[s]
+    state.textContent = s
   }
 })
 feed.start()
+// The window keeps moving while the feed is silent: the silence shows as a shaded gap.
+setInterval(() => {
+  if (timeline.last !== undefined && performance.now() - drawnAt > 900) draw()
+}, 1000)

@@ -6,6 +6,7 @@ import { Registry } from 'prom-client'
 import { routerOf } from '@kinds/kind-router'
 import { StatsStore, type StatOptions } from './stats.js'
 import { ProcessSampler } from './process-sampler.js'
+import { checkLatencyBuckets } from './latency-buckets.js'
 import { Metrics } from './metrics.js'
 import { StatsFeed } from './feed.js'
 import { clientAssets } from './assets.js'
@@ -30,6 +31,8 @@ export interface SnippetsUiOptions {
   sourceMaps?: boolean
   /** `strict-transport-security` for webmgmt, sent only while webmgmt is TLS-only (`tls: true`). Default: false. */
   hsts?: HstsOptions | false
+  /** Upper bounds, in seconds, of the latency buckets of /stats and the page. Default: DEFAULT_LATENCY_BUCKETS (0.5 ms … 60 s). */
+  latencyBuckets?: number[]
 }
 
 /** `app.stats`: the user's stats, in /stats, its WebSocket feed and /metrics. */
@@ -69,9 +72,11 @@ const snippetsUi: FastifyPluginAsync<SnippetsUiOptions> = async function snippet
   if (typeof sourceMaps !== 'boolean') throw new KINDS_ERR_UI_OPTION('sourceMaps', 'must be a boolean')
   const hsts = checkHsts(options.hsts)
 
+  const latencyBuckets = checkLatencyBuckets(options.latencyBuckets)
+
   const router = routerOf(app.http)
   const assets = await clientAssets()
-  const stats = new StatsStore()
+  const stats = new StatsStore(latencyBuckets)
   const sampler = new ProcessSampler()
   const connectionsByKind = (): Record<string, number> => {
     const out: Record<string, number> = {}
@@ -152,7 +157,8 @@ function checkString (field: string, value: unknown): string | undefined {
 export default fp(snippetsUi, { fastify: '5.x', name: '@kinds/snippets-ui', dependencies: ['@kinds/kind-router'] })
 export { snippetsUi }
 export type { StatOptions } from './stats.js'
-export type { StatsFrame, StatsPoll, WorkerInfo } from './wire.js'
+export type { StatsFrame, StatsHello, StatsPoll, WorkerInfo } from './wire.js'
+export { DEFAULT_LATENCY_BUCKETS } from './latency-buckets.js'
 export { renderSnippet, slug, escapeHtml } from './page.js'
 export { healthEndpoints } from './health.js'
 export { cspNonce, type HstsOptions } from './security-headers.js'

@@ -1,11 +1,12 @@
 import { KINDS_ERR_STAT_KEY, KINDS_ERR_STAT_VALUE } from './errors.js'
+import { bucketIndex, bucketName, DEFAULT_LATENCY_BUCKETS } from './latency-buckets.js'
 
 /** Options of a user stat: `kind` files it under that kind (`kind.<kind>.<key>`, label `kind` in /metrics). */
 export interface StatOptions {
   kind?: string
 }
 
-/** Upper bounds (seconds) of the latency buckets, in /stats (`latency.<name>`) and /metrics. */
+/** The former coarse buckets, which /metrics uses until it moves to the `latencyBuckets` option. */
 export const latencyBuckets: ReadonlyArray<readonly [name: string, le: number]> = [
   ['1ms', 0.001], ['10ms', 0.01], ['50ms', 0.05], ['100ms', 0.1], ['250ms', 0.25], ['500ms', 0.5], ['1s', 1]
 ]
@@ -27,6 +28,18 @@ interface KindKeys {
   total: string
   seconds: string
   byClass: Record<StatusClass, string>
+  /** `kind.<kind>.latency.<bucket>`, one a bound, then `kind.<kind>.latency.slow`. */
+  buckets: string[]
+}
+
+/** `<prefix>latency.<bucket name>` for each bound, then `<prefix>latency.slow` past the last one. */
+export function bucketKeys (bounds: readonly number[], prefix = ''): string[] {
+  return [...bounds.map(le => `${prefix}latency.${bucketName(le)}`), `${prefix}latency.slow`]
+}
+
+/** Whether a key counts requests of one latency bucket (all kinds or one). */
+export function isBucketKey (key: string): boolean {
+  return /^(kind\.[^.]+\.)?latency\./.test(key) && !key.endsWith('.sum')
 }
 
 /**
@@ -37,12 +50,15 @@ export class StatsStore {
   readonly #values: Record<string, number> = Object.create(null)
   readonly #gauges = new Set<string>()
   readonly #kindKeys = new Map<string, KindKeys>()
+  readonly #bounds: readonly number[]
+  readonly #buckets: string[]
 
-  constructor () {
+  constructor (bounds: readonly number[] = DEFAULT_LATENCY_BUCKETS) {
+    this.#bounds = bounds
+    this.#buckets = bucketKeys(bounds)
     this.#ensure('request.total', false)
     for (const c of statusClasses) this.#ensure(`request.${c}`, false)
-    for (const [name] of latencyBuckets) this.#ensure(`latency.${name}`, false)
-    this.#ensure('latency.slow', false)
+    for (const key of this.#buckets) this.#ensure(key, false)
     this.#ensure('latency.sum', false)
     this.#ensure('websocket.total', false)
     this.#ensure('websocket.open', true)
@@ -59,14 +75,14 @@ export class StatsStore {
     v[keys.byClass[cls]]!++
     v[keys.seconds]! += seconds
     v['latency.sum']! += seconds
-    let bucket = 'latency.slow'
-    for (const [name, le] of latencyBuckets) {
-      if (seconds <= le) {
-        bucket = `latency.${name}`
-        break
-      }
-    }
-    v[bucket]!++
+    const bucket = bucketIndex(this.#bounds, seconds)
+    v[this.#buckets[bucket]!]!++
+    v[keys.buckets[bucket]!]!++
+  }
+
+  /** The latency bounds, in seconds, of the bucket keys. */
+  get bounds (): readonly number[] {
+    return this.#bounds
   }
 
   /** A WebSocket opened on a kind; the returned function is called on its close. */
@@ -147,9 +163,10 @@ export class StatsStore {
       keys = {
         total: `${prefix}total`,
         seconds: `kind.${kind}.latency.sum`,
-        byClass: Object.fromEntries(statusClasses.map(c => [c, `${prefix}${c}`])) as Record<StatusClass, string>
+        byClass: Object.fromEntries(statusClasses.map(c => [c, `${prefix}${c}`])) as Record<StatusClass, string>,
+        buckets: bucketKeys(this.#bounds, `kind.${kind}.`)
       }
-      for (const key of [keys.total, keys.seconds, ...Object.values(keys.byClass)]) this.#ensure(key, false)
+      for (const key of [keys.total, keys.seconds, ...Object.values(keys.byClass), ...keys.buckets]) this.#ensure(key, false)
       this.#kindKeys.set(kind, keys)
     }
     return keys

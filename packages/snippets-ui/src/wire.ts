@@ -1,7 +1,11 @@
 // What /stats sends and answers: one contract for the server and the page's client,
 // which imports it as types only (no Node.js code may come in here).
 
-/** A row of the instances table: this process (or thread) as of the last tick. */
+/**
+ * A row of the instances table: a process (or thread) as of the last tick. The
+ * page keys rows by `pid` (and `thread`): a row whose process stops appearing in
+ * the frames shows as dead, one that appears is added.
+ */
 export interface WorkerInfo {
   pid: number
   thread: number
@@ -11,14 +15,21 @@ export interface WorkerInfo {
   rss: number
   /** Heap in use, in bytes. */
   heap: number
-  /** Event-loop delay over the last tick, in milliseconds: mean and 99th percentile. */
+  /** Event-loop lag over the last tick, in milliseconds (the sampling period taken off): mean and 99th percentile. */
   eventLoopDelay: { mean: number, p99: number }
-  /** 'ok', or 'busy' when the loop was held up for more than 100 ms. */
-  status: 'ok' | 'busy'
+  /**
+   * 'ok'; 'busy' when the loop was held up for more than 100 ms; 'dead' for a
+   * process that a supervisor knows to have stopped reporting.
+   */
+  status: 'ok' | 'busy' | 'dead'
+  /** Seconds since the process started. */
   uptime: number
 }
 
-/** One message of the /stats WebSocket: deltas of counters, values of gauges, the instances. */
+/**
+ * One message of the /stats WebSocket: deltas of counters, values of gauges, the
+ * instances. A latency bucket key whose delta is 0 is left out (it is 0).
+ */
 export interface StatsFrame {
   /** Milliseconds since the epoch, when the tick was taken. */
   time: number
@@ -26,8 +37,24 @@ export interface StatsFrame {
   workers: WorkerInfo[]
 }
 
+/**
+ * The first message of the /stats WebSocket: what the page needs to draw, and
+ * the frames of the last 15 minutes, oldest first, so charts open full. A second
+ * the server did not tick (it was stopped or frozen) has no frame.
+ */
+export interface StatsHello {
+  /** Milliseconds between two ticks. */
+  interval: number
+  /** Upper bounds of the latency buckets, in seconds. */
+  latencyBuckets: number[]
+  gauges: string[]
+  history: StatsFrame[]
+}
+
 /** What /stats?feed answers to pollers: absolute values, which keys are gauges, the instances. */
 export interface StatsPoll {
+  interval: number
+  latencyBuckets: number[]
   time: number
   stats: Record<string, number>
   gauges: string[]

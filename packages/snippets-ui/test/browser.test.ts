@@ -1,6 +1,5 @@
 // The page in a real browser: Debian's chromium driven by playwright-core, over HTTPS with the ephemeral certificate.
-import { existsSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
+import type { Browser } from 'playwright-core'
 import t0, { test } from 'tap'
 import Fastify from 'fastify'
 import kindRouter from '@kinds/kind-router'
@@ -8,15 +7,16 @@ import { Agent, request } from 'undici'
 import snippetsUi from '../src/index.ts'
 import { until } from './support/browser.ts'
 import { apiEndpoints } from './support/app.ts'
+import { launch, noBrowser, watchErrors } from './support/browser.ts'
 
-const CHROMIUM = '/usr/bin/chromium'
 // A browser on a busy machine needs more than the suite's 60 s.
 t0.setTimeout(180_000)
-// docs/webmgmt.png is refreshed on demand (WEBMGMT_SCREENSHOT=docs); otherwise the shot goes to .tap/.
-const screenshot = fileURLToPath(new URL(process.env.WEBMGMT_SCREENSHOT === 'docs' ? '../../../docs/webmgmt.png' : '../../../.tap/webmgmt.png', import.meta.url))
+// One browser for the file.
+let browser: Browser | undefined
+const open = async (): Promise<Browser> => (browser ??= await launch())
+t0.teardown(async () => { await browser?.close() })
 
-test('the management page in chromium: live charts, instances, snippets, Modules menu, recovery', { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is absent: apt-get install chromium` }, async t => {
-  const { chromium } = await import('playwright-core')
+test('the management page in chromium: live charts, instances, snippets, Modules menu, recovery', { skip: noBrowser }, async t => {
   const app = Fastify({ logger: false })
   await app.register(kindRouter)
   await app.register(snippetsUi, { name: 'kinds' })
@@ -31,17 +31,13 @@ test('the management page in chromium: live charts, instances, snippets, Modules
   const [a] = await app.net.listen('127.0.0.1', 0, { kind: 'api' })
   const port = w!.port!
   const base = `https://127.0.0.1:${port}/`
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] })
+  const page = await (await open()).newPage({ ignoreHTTPSErrors: true, viewport: { width: 1400, height: 900 } })
   t.teardown(async () => {
-    await browser.close()
+    await page.close()
     for (const l of app.net.list()) if (l.address !== undefined) await app.net.close(l.address, l.port).catch(() => {})
     await app.close()
   })
-
-  const page = await browser.newPage({ ignoreHTTPSErrors: true, viewport: { width: 1400, height: 900 } })
-  const errors: string[] = []
-  page.on('console', m => { if (m.type() === 'error') errors.push(m.text()) })
-  page.on('pageerror', e => errors.push(e.message))
+  const errors = watchErrors(page)
 
   await page.goto(base)
   await page.waitForSelector('#feed-state[data-state="live"]', { timeout: 15_000 })
@@ -74,10 +70,10 @@ test('the management page in chromium: live charts, instances, snippets, Modules
   t.equal(await link.textContent(), 'Service value', 'the Modules menu links to the snippet')
   await link.click()
   t.equal(new URL(page.url()).hash, '#service-value')
-  await page.evaluate('window.scrollTo(0, 0)')
-
+  await page.waitForFunction('document.activeElement?.id === "service-value"')
+  t.pass('the chosen module has the focus')
+  t.notOk(await page.evaluate('document.getElementById("modules-menu").open'), 'and the menu closed')
   t.same(errors, [], 'no console error while loading and running')
-  await page.screenshot({ path: screenshot, fullPage: true })
 
   // The listener goes away and comes back on the same port: the page finds its feed again.
   await app.net.close('127.0.0.1', port)
@@ -91,8 +87,7 @@ test('the management page in chromium: live charts, instances, snippets, Modules
   t.pass('and the WebSocket is live again')
 })
 
-test('the page falls back to polling /stats when its WebSocket cannot open', { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is absent: apt-get install chromium` }, async t => {
-  const { chromium } = await import('playwright-core')
+test('the page falls back to polling /stats when its WebSocket cannot open', { skip: noBrowser }, async t => {
   const app = Fastify({ logger: false })
   await app.register(kindRouter)
   await app.register(snippetsUi)
@@ -106,13 +101,12 @@ test('the page falls back to polling /stats when its WebSocket cannot open', { s
     }
   }, 'webmgmt')
   const [w] = await app.net.listen('127.0.0.1', 0, { kind: 'webmgmt' })
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] })
+  const page = await (await open()).newPage({ ignoreHTTPSErrors: true })
   t.teardown(async () => {
-    await browser.close()
+    await page.close()
     for (const l of app.net.list()) if (l.address !== undefined) await app.net.close(l.address, l.port).catch(() => {})
     await app.close()
   })
-  const page = await browser.newPage({ ignoreHTTPSErrors: true })
   await page.goto(`https://127.0.0.1:${w!.port}/`)
   await page.waitForSelector('#feed-state[data-state="polling"]', { timeout: 20_000 })
   t.pass('the page says it is polling')
@@ -120,4 +114,32 @@ test('the page falls back to polling /stats when its WebSocket cannot open', { s
   await until(page, `Number(document.body.dataset.lastFrame ?? 0) > ${first}`, 20_000)
   t.pass('and frames keep coming from /stats?feed')
   t.equal(await page.textContent(`#instances-body tr[data-pid="${process.pid}"] td.pid`), String(process.pid), 'the instances table fills from polls')
+  t.ok(Number(await page.getAttribute('#chart-picked', 'data-points')) >= 1, 'and the charts draw')
+})
+
+test('the page works under a Content Security Policy without unsafe-inline', { skip: noBrowser }, async t => {
+  const app = Fastify({ logger: false })
+  await app.register(kindRouter)
+  await app.register(snippetsUi, { interval: 250 })
+  const csp = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'"
+  await app.http.config({
+    setup: instance => {
+      instance.addHook('onSend', async (_request, reply) => { reply.header('content-security-policy', csp) })
+    }
+  }, 'webmgmt')
+  const [w] = await app.net.listen('127.0.0.1', 0, { kind: 'webmgmt' })
+  const page = await (await open()).newPage({ viewport: { width: 1200, height: 800 } })
+  t.teardown(async () => {
+    await page.close()
+    for (const l of app.net.list()) if (l.address !== undefined) await app.net.close(l.address, l.port).catch(() => {})
+    await app.close()
+  })
+  const errors = watchErrors(page)
+  const response = await page.goto(`http://127.0.0.1:${w!.port}/`)
+  t.equal(response?.headers()['content-security-policy'], csp, 'the page is served with the policy')
+  await page.waitForSelector('#feed-state[data-state="live"]', { timeout: 15_000 })
+  await page.waitForSelector('#chart-picked .uplot', { timeout: 10_000 })
+  await page.waitForSelector(`#instances-body tr[data-pid="${process.pid}"]`)
+  t.pass('the feed is live, the charts and the instances are drawn')
+  t.same(errors, [], 'and nothing was refused by the policy')
 })

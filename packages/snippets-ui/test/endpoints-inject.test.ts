@@ -1,5 +1,6 @@
 import Fastify from 'fastify'
 import websocket from '@fastify/websocket'
+import type WebSocket from 'ws'
 import { test } from 'tap'
 import endpointTable from '@kinds/endpoint-table'
 import { build } from './support/app.ts'
@@ -38,8 +39,13 @@ test('inject: the page, and the /stats WebSocket through injectWS', async t => {
   const page = await plain.inject('/')
   t.equal(page.statusCode, 200)
   t.match(page.body, '<section id="one"><h2>One</h2>\n<p>1</p></section>')
-  const ws = await plain.injectWS('/stats')
-  const message = await new Promise<string>(resolve => ws.once('message', (data: Buffer) => resolve(data.toString())))
+  const messages: string[] = []
+  let two: () => void = () => {}
+  const received = new Promise<void>(resolve => { two = resolve })
+  // Listening from onInit: the history is sent as soon as the socket opens.
+  const ws = await plain.injectWS('/stats', {}, { onInit: (socket: WebSocket) => socket.on('message', (data: Buffer) => { if (messages.push(data.toString()) === 2) two() }) })
+  await received
   ws.terminate()
-  t.same(Object.keys(JSON.parse(message) as object).sort(), ['stats', 'time', 'workers'])
+  t.same(Object.keys(JSON.parse(messages[0]!) as object).sort(), ['gauges', 'history', 'interval', 'latencyBuckets'], 'the history first')
+  t.same(Object.keys(JSON.parse(messages[1]!) as object).sort(), ['stats', 'time', 'workers'], 'then the ticks')
 })

@@ -2,6 +2,7 @@ import { hostname } from 'node:os'
 import { test } from 'tap'
 import { build, get } from './support/app.ts'
 import { renderSnippet, slug } from '../src/index.ts'
+import { snippetIds } from '../src/page.ts'
 
 test('the page is titled "<name> @ <hostname>", and the title is configurable', async t => {
   const { webmgmt } = await build(t, { name: 'shop' })
@@ -21,11 +22,11 @@ test('the page carries charts, the metric picker, instances, listeners and each 
   for (const id of ['chart-kinds', 'chart-status', 'chart-latency', 'chart-picked', 'metric-list', 'instances-body', 'listeners', 'endpoints', 'modules-menu']) {
     t.match(body, `id="${id}"`, id)
   }
-  t.match(body, /<code>127\.0\.0\.1:\d+<\/code><\/td><td>plain \+ TLS<\/td><td>h2, http\/1\.1<\/td>/, 'a listener row: address, TLS, protocols')
+  t.match(body, /<code>127\.0\.0\.1:\d+<\/code><\/td><td data-label="TLS">plain \+ TLS<\/td><td data-label="Protocols">h2, http\/1\.1<\/td>/, 'a listener row: address, TLS, protocols')
   t.match(body, '<span class="kind">api</span>')
-  t.match(body, /<code>\/echo<\/code><\/td><td>text\/plain<\/td><td><span class="yes">yes<\/span>/, 'an endpoint: path, MIME, WebSocket')
-  t.match(body, /<code>\/ok<\/code><\/td><td>application\/json<\/td><td><span class="no">no<\/span>/)
-  t.match(body, /<code>\/stats<\/code><\/td><td>application\/json<\/td><td><span class="yes">yes/, 'webmgmt lists its own table')
+  t.match(body, /<code>\/echo<\/code><\/td><td data-label="MIME">text\/plain<\/td><td data-label="WebSocket"><span class="yes">yes<\/span>/, 'an endpoint: path, MIME, WebSocket')
+  t.match(body, /<code>\/ok<\/code><\/td><td data-label="MIME">application\/json<\/td><td data-label="WebSocket"><span class="no">no<\/span>/)
+  t.match(body, /<code>\/stats<\/code><\/td><td data-label="MIME">application\/json<\/td><td data-label="WebSocket"><span class="yes">yes/, 'webmgmt lists its own table')
 })
 
 test('snippets render in insertion order: title escaped, html trusted, listed in the Modules menu', async t => {
@@ -38,10 +39,36 @@ test('snippets render in insertion order: title escaped, html trusted, listed in
   t.match(body, '<h2>&lt;b&gt;Bold&lt;/b&gt; &amp; co</h2>\n<em>raw</em>', 'title escaped, html as it is')
   const order = ['id="zeta-module"', 'id="health-service"', `id="${slug('<b>Bold</b> & co').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/&(?![lg]t;)/g, '&amp;')}"`].map(s => body.indexOf(s))
   t.ok(order.every((pos, i) => pos > 0 && (i === 0 || pos > order[i - 1]!)), 'insertion order')
-  const menu = body.slice(body.indexOf('id="modules-menu"'), body.indexOf('</details>'))
+  const menu = body.slice(body.indexOf('id="modules-menu"'), body.indexOf('</details>', body.indexOf('id="modules-menu"')))
   t.match(menu, '<a href="#zeta-module">Zeta Module</a>')
   t.match(menu, '<a href="#health-service">Health service</a>')
   t.ok(menu.indexOf('#zeta-module') < menu.indexOf('#health-service'), 'the menu keeps the order')
+})
+
+test('snippets with the same title get distinct anchors, each linked from the Modules menu', async t => {
+  const { app, webmgmt } = await build(t)
+  app.http.snippets.a = ['Cache', '<p>a</p>']
+  app.http.snippets.b = ['Cache', '<p>b</p>']
+  app.http.snippets.c = ['Metrics', '<p>c</p>']
+  const body = (await get(`${webmgmt}/`)).body
+  t.match(body, '<section id="cache"><h2>Cache</h2>\n<p>a</p></section>')
+  t.match(body, '<section id="cache-2"><h2>Cache</h2>\n<p>b</p></section>')
+  t.match(body, '<section id="metrics-2"><h2>Metrics</h2>\n<p>c</p></section>', 'a title that would take a section of the page is numbered too')
+  const menu = body.slice(body.indexOf('id="modules-menu"'), body.indexOf('</details>', body.indexOf('id="modules-menu"')))
+  t.match(menu, '<a href="#cache">Cache</a>')
+  t.match(menu, '<a href="#cache-2">Cache</a>')
+  t.equal(snippetIds(['A b', 'A b', 'a-b', 'A b']).join(), 'a-b,a-b-2,a-b-3,a-b-4')
+})
+
+test('the page has no inline style or script of its own: it runs under a CSP without unsafe-inline', async t => {
+  const { webmgmt } = await build(t)
+  const body = (await get(`${webmgmt}/`)).body
+  t.notMatch(body, /\sstyle=/, 'no style attribute')
+  t.notMatch(body, /<style/, 'no style element')
+  const scripts = body.match(/<script\b[^>]*>/g) ?? []
+  t.equal(scripts.length, 1, 'one script')
+  t.match(scripts[0], /\ssrc="\/static\/app\.js\?v=/, 'from a file')
+  t.notMatch(body, /\son[a-z]+=/, 'no inline event handler')
 })
 
 test('snippets added or removed at run time show on the next load', async t => {

@@ -11,7 +11,7 @@ test('/stats is a flat JSON object of numbers with dotted keys', async t => {
     t.ok(/^[\w-]+(\.[\w-]+)+$/.test(key), `${key} is dotted`)
     t.equal(typeof value, 'number', `${key} is a number`)
   }
-  for (const key of ['request.total', 'request.2xx', 'request.5xx', 'latency.1ms', 'latency.1s', 'latency.slow', 'latency.sum',
+  for (const key of ['request.total', 'request.2xx', 'request.5xx', 'latency.0.5ms', 'latency.1ms', 'latency.1s', 'latency.60s', 'latency.slow', 'latency.sum',
     'websocket.open', 'websocket.total', 'process.rss', 'process.heap', 'process.cpu.user', 'process.cpu.system',
     'process.eventloop.delay', 'process.eventloop.p99', 'process.uptime', 'kind.webmgmt.connections', 'kind.api.connections']) {
     t.type(stats[key], 'number', `has ${key}`)
@@ -35,8 +35,27 @@ test('/stats counts requests in total, per kind and by status class, with latenc
   // The first /stats itself completed between the two reads.
   t.equal(d('kind.webmgmt.request.total'), 1)
   t.equal(d('request.total'), 11)
-  const buckets = Object.keys(after).filter(k => /^latency\.(\d+m?s|slow)$/.test(k))
+  const buckets = Object.keys(after).filter(k => /^latency\.([\d.]+m?s|slow)$/.test(k))
+  t.equal(buckets.length, 18, 'seventeen bounds from 0.5 ms to 60 s, and slow')
   t.equal(buckets.reduce((sum, k) => sum + d(k), 0), 11, 'every request falls in one latency bucket')
+  const apiBuckets = Object.keys(after).filter(k => /^kind\.api\.latency\.([\d.]+m?s|slow)$/.test(k))
+  t.equal(apiBuckets.length, 18, 'the same buckets per kind')
+  t.equal(apiBuckets.reduce((sum, k) => sum + d(k), 0), 10, 'every request of the kind falls in one of its buckets')
+})
+
+test('the latencyBuckets option sets the bounds of the bucket keys', async t => {
+  const { webmgmt, api } = await build(t, { latencyBuckets: [0.25, 100] })
+  await traffic(api, '/ok', 3)
+  const stats = await getJson(`${webmgmt}/stats`)
+  t.same(Object.keys(stats).filter(k => /^kind\.api\.latency\./.test(k)).sort(), ['kind.api.latency.100s', 'kind.api.latency.250ms', 'kind.api.latency.slow', 'kind.api.latency.sum'])
+  t.equal(stats['kind.api.latency.250ms'], 3, 'fast requests fall in the first bound')
+  const { default: Fastify } = await import('fastify')
+  const { default: kindRouter } = await import('@kinds/kind-router')
+  const { default: snippetsUi } = await import('../src/index.ts')
+  const app = Fastify()
+  t.teardown(() => app.close())
+  await app.register(kindRouter)
+  await t.rejects(async () => { await app.register(snippetsUi, { latencyBuckets: [1, 0.5] }) }, { code: 'KINDS_ERR_UI_OPTION', message: /latencyBuckets/ }, 'checked at register')
 })
 
 test('/stats counts WebSockets opened and open, per kind', async t => {
@@ -66,4 +85,6 @@ test('/stats?feed gives absolute values, the gauge keys and the instances, for p
   t.ok(poll.gauges.includes('process.rss') && poll.gauges.includes('websocket.open'), 'gauges are named')
   t.notOk(poll.gauges.includes('request.total'), 'counters are not gauges')
   t.equal(poll.workers[0]?.pid, process.pid)
+  t.same((poll as unknown as { latencyBuckets: number[] }).latencyBuckets.slice(0, 3), [0.0005, 0.001, 0.002], 'the bucket bounds, for the page')
+  t.equal((poll as unknown as { interval: number }).interval, 1000)
 })
