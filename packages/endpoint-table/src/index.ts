@@ -8,6 +8,13 @@ import { acceptAnyKey, chooseProtocol, rewriteUpgradeHeaders } from './ws-upgrad
 import { stripContentType } from './untyped.js'
 import type { EndpointTable, NormalizedEndpoint } from './types.js'
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** On the table's routes: the path of the endpoint the route serves, a bounded label for metrics. */
+    endpoint?: string
+  }
+}
+
 export interface EndpointTableOptions {
   /** The table: `{ '/path': [mime, onServe, onWebsocket, maxAge, anyOrigin] }`. */
   endpoints: EndpointTable

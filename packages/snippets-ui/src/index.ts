@@ -2,7 +2,7 @@ import { hostname } from 'node:os'
 import type { FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
 import fastifyStatic from '@fastify/static'
-import { Registry } from 'prom-client'
+import { Registry, type RegistryContentType } from 'prom-client'
 import { routerOf, type RequestObserver } from '@kinds/kind-router'
 import { StatsStore, type StatOptions } from './stats.js'
 import { ProcessSampler } from './process-sampler.js'
@@ -23,7 +23,7 @@ export interface SnippetsUiOptions {
   /** Upper bounds in seconds of the latency buckets, strictly increasing. Default: 0.5 ms … 60 s, a 1-2-5 series. */
   latencyBuckets?: readonly number[]
   /** A prom-client Registry that /metrics serves, holding the user's own metrics too. Default: a new one. */
-  registry?: Registry
+  registry?: Registry<RegistryContentType>
   /** Milliseconds between two messages of the /stats WebSocket. Default: 1000. */
   interval?: number
 }
@@ -54,7 +54,7 @@ const snippetsUi: FastifyPluginAsync<SnippetsUiOptions> = async function snippet
   const title = checkString('title', options.title) ?? `${name} @ ${hostname()}`
   const namespace = checkString('namespace', options.namespace) ?? 'kinds'
   if (namespace !== '' && !/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(namespace)) throw new KINDS_ERR_UI_OPTION('namespace', 'must be a Prometheus name ([a-zA-Z_][a-zA-Z0-9_]*)')
-  const registry = options.registry ?? new Registry()
+  const registry = options.registry ?? new Registry<RegistryContentType>()
   if (!(registry instanceof Registry)) throw new KINDS_ERR_UI_OPTION('registry', 'must be a prom-client Registry')
   const latencyBuckets = checkLatencyBuckets(options.latencyBuckets)
   const interval = options.interval ?? 1000
@@ -117,7 +117,8 @@ const snippetsUi: FastifyPluginAsync<SnippetsUiOptions> = async function snippet
     },
     get: key => stats.get(key),
     snapshot: () => stats.snapshot(),
-    registry
+    // Typed as prom-client's metrics' `registers` take it, whichever format it writes.
+    registry: registry as Registry
   }
   app.decorate('stats', api)
 

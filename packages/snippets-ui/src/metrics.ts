@@ -1,11 +1,11 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type Metric, type MetricObjectWithValues, type MetricValueWithName } from 'prom-client'
+import { collectDefaultMetrics, Counter, Gauge, Histogram, type Registry, type RegistryContentType, type Metric, type MetricObjectWithValues, type MetricValueWithName } from 'prom-client'
 import { normalizeTable, type EndpointTable } from '@kinds/endpoint-table'
 import { UNMATCHED_ROUTE, type CompletedRequest } from '@kinds/kind-router'
 import { closeCodeLabel, RequestSeries, type RouteLabels } from './request-series.js'
 import { KINDS_ERR_STAT_KEY } from './errors.js'
 
 export interface MetricsOptions {
-  registry: Registry
+  registry: Registry<RegistryContentType>
   /** Prefix of our own metrics (`kinds` → `kinds_http_requests_total`); '' for none. prom-client's defaults keep their names. */
   namespace: string
   /** Upper bounds in seconds of the latency histogram. */
@@ -31,7 +31,7 @@ class RouteLatency extends Histogram<HistogramLabel> {
   readonly #series: RequestSeries
   readonly #before: () => void
 
-  constructor (name: string, series: RequestSeries, before: () => void, registers: Registry[]) {
+  constructor (name: string, series: RequestSeries, before: () => void, registers: Array<Registry<RegistryContentType>>) {
     super({ name, help: 'Request latency by kind, method and route, in seconds', labelNames: ['kind', 'method', 'route'], buckets: [...series.bounds], registers })
     this.#name = name
     this.#series = series
@@ -68,7 +68,7 @@ class RouteLatency extends Histogram<HistogramLabel> {
  * names, and the user's stats, all on one registry.
  */
 export class Metrics {
-  readonly registry: Registry
+  readonly registry: Registry<RegistryContentType>
   readonly #ns: string
   readonly #series: RequestSeries
   readonly #kinds: MetricsOptions['kinds']

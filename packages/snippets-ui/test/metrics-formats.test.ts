@@ -1,6 +1,6 @@
 // /metrics read by strict parsers: promtool for the Prometheus text format, the Prometheus project's Python parser for OpenMetrics.
 import { test } from 'tap'
-import { Registry } from 'prom-client'
+import { Registry, type OpenMetricsContentType } from 'prom-client'
 import { build, get, traffic, Client, type Built } from './support/app.ts'
 import { needs, runTool, PROMTOOL, PYTHON } from './support/tools.ts'
 
@@ -48,7 +48,9 @@ print(json.dumps({f.name: [f.type, len(f.samples)] for f in text_string_to_metri
 `
 
 test('with an OpenMetrics registry /metrics is OpenMetrics 1.0 that a strict parser reads whole', { skip: needs(PYTHON, 'python3-prometheus-client', 'prometheus_client') }, async t => {
-  const built = await build(t, { registry: new Registry(Registry.OPENMETRICS_CONTENT_TYPE) })
+  const registry = new Registry<OpenMetricsContentType>()
+  registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE)
+  const built = await build(t, { registry })
   const text = await withTraffic(built)
   t.match((await get(`${built.webmgmt}/metrics`)).headers['content-type'], /^application\/openmetrics-text; version=1\.0\.0/)
   const parsed = runTool(PYTHON, ['-c', OPENMETRICS_CHECK], text)
