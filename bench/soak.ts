@@ -27,7 +27,7 @@ async function server (): Promise<void> {
   await app.register(snippetsUi)
   const byStatus: Record<string, number> = {}
   let served = 0
-  routerOf(app.http).requestObservers.add((_kind, status) => {
+  routerOf(app.http).requestObservers.add(({ status }) => {
     served++
     byStatus[status] = (byStatus[status] ?? 0) + 1
   })

@@ -11,6 +11,13 @@ import { acceptAnyKey, chooseProtocol, rewriteUpgradeHeaders } from './ws-upgrad
 import { stripContentType } from './untyped.js'
 import type { EndpointTable, NormalizedEndpoint } from './types.js'
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** On the table's routes: the path of the endpoint the route serves, a bounded label for metrics. */
+    endpoint?: string
+  }
+}
+
 export interface EndpointTableOptions {
   /** The table: `{ '/path': [mime, onServe, onWebsocket, maxAge, anyOrigin] }`. */
   endpoints: EndpointTable
@@ -130,6 +137,7 @@ const endpointTable: FastifyPluginAsync<EndpointTableOptions> = async function e
             method: 'GET',
             url,
             exposeHeadRoute: false,
+            config: { endpoint: endpoint.path },
             onSend: endpoint.mime === '' ? stripContentType : undefined,
             handlerTimeout,
             handler: httpHandler(endpoint),
@@ -152,15 +160,17 @@ const endpointTable: FastifyPluginAsync<EndpointTableOptions> = async function e
 function addRoutes (app: FastifyInstance, endpoint: NormalizedEndpoint, urls: string[], handlerTimeout: number | undefined): void {
   const handler = httpHandler(endpoint)
   const other = otherMethods(app)
+  // The endpoint's path, for metrics by route that never see the raw URL: `request.routeOptions.config.endpoint`.
+  const config = { endpoint: endpoint.path }
   for (const url of urls) {
     // GET of a WebSocket endpoint is served by its WebSocket route.
     const get = endpoint.websocket !== null ? ['HEAD' as const] : ['GET' as const, 'HEAD' as const]
     const onSend = endpoint.mime === '' ? stripContentType : undefined
     if (endpoint.data !== null) {
-      app.route({ method: get, url, exposeHeadRoute: false, onSend, handler })
-      app.route({ method: other, url, handler: methodNotAllowed })
+      app.route({ method: get, url, exposeHeadRoute: false, config, onSend, handler })
+      app.route({ method: other, url, config, handler: methodNotAllowed })
     } else {
-      app.route({ method: [...get, ...other], url, exposeHeadRoute: false, handlerTimeout, onSend, handler: endpoint.serve === null ? notFound : handler })
+      app.route({ method: [...get, ...other], url, exposeHeadRoute: false, config, handlerTimeout, onSend, handler: endpoint.serve === null ? notFound : handler })
     }
   }
 }

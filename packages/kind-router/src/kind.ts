@@ -5,8 +5,25 @@ import type { ResolvedConfig } from './config.js'
 import { installAuth } from './auth.js'
 import { installOriginCheck } from './origin.js'
 
+/** Route of a request that no route of the kind matched (the not-found handler answered). */
+export const UNMATCHED_ROUTE = '(unmatched)'
+
+/** A completed request as the observers see it; a fresh object per request. */
+export interface CompletedRequest {
+  kind: string
+  method: string
+  /** The endpoint path from the table, a plugin route's pattern, or `UNMATCHED_ROUTE`: never the raw URL. */
+  route: string
+  status: number
+  seconds: number
+  /** Body bytes the kind read: the buffered body's length, else its content-length once parsed, else 0. */
+  bytesIn: number
+  /** Body bytes of the answer by its content-length (0 for HEAD and for a streamed body). */
+  bytesOut: number
+}
+
 /** Told of every completed request of every kind (snippets-ui counts them). */
-export type RequestObserver = (kind: string, status: number, seconds: number) => void
+export type RequestObserver = (request: CompletedRequest) => void
 
 /** One line per request: kind (from the child logger), method, path, status and time; then the observers. */
 class RequestLog extends LogController {
@@ -28,8 +45,26 @@ class RequestLog extends LogController {
     if (err != null && reply.statusCode >= 500) reply.log.error({ ...line, err }, 'request failed')
     else if (err != null) reply.log.info({ ...line, err: { code: err.code, message: err.message } }, 'request')
     else reply.log.info(line, 'request')
-    for (const observe of this.#observers) observe(this.#kind, reply.statusCode, ms / 1000)
+    if (this.#observers.size === 0) return
+    const route = request.routeOptions
+    const done: CompletedRequest = {
+      kind: this.#kind,
+      method: request.method,
+      route: (route.config as { endpoint?: string }).endpoint ?? route.url ?? UNMATCHED_ROUTE,
+      status: reply.statusCode,
+      seconds: ms / 1000,
+      bytesIn: bytesIn(request),
+      bytesOut: request.method === 'HEAD' ? 0 : Number(reply.getHeader('content-length')) || 0
+    }
+    for (const observe of this.#observers) observe(done)
   }
+}
+
+function bytesIn (request: FastifyRequest): number {
+  const body = request.body
+  if (body === undefined || body === null) return 0
+  if (Buffer.isBuffer(body)) return body.length
+  return Number(request.headers['content-length']) || 0
 }
 
 /**

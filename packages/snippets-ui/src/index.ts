@@ -2,8 +2,8 @@ import { hostname } from 'node:os'
 import type { FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
 import fastifyStatic from '@fastify/static'
-import { Registry } from 'prom-client'
-import { routerOf } from '@kinds/kind-router'
+import { Registry, type RegistryContentType } from 'prom-client'
+import { routerOf, type RequestObserver } from '@kinds/kind-router'
 import { StatsStore, type StatOptions } from './stats.js'
 import { ProcessSampler } from './process-sampler.js'
 import { checkLatencyBuckets } from './latency-buckets.js'
@@ -19,10 +19,12 @@ export interface SnippetsUiOptions {
   name?: string
   /** The whole page title. Default: `<name> @ <hostname>`. */
   title?: string
-  /** Prefix of every metric in /metrics (`<namespace>_http_requests_total`). Default: none. */
+  /** Prefix of our own metrics in /metrics (`<namespace>_http_requests_total`), not of prom-client's defaults; '' for none. Default: 'kinds'. */
   namespace?: string
+  /** Upper bounds in seconds of the latency buckets of /stats, the page and /metrics, strictly increasing. Default: DEFAULT_LATENCY_BUCKETS, 0.5 ms … 60 s, a 1-2-5 series. */
+  latencyBuckets?: readonly number[]
   /** A prom-client Registry that /metrics serves, holding the user's own metrics too. Default: a new one. */
-  registry?: Registry
+  registry?: Registry<RegistryContentType>
   /** Milliseconds between two messages of the /stats WebSocket. Default: 1000. */
   interval?: number
   /** Milliseconds a rendered /metrics is served again to other scrapers; 0 renders each scrape. Default: 1000. */
@@ -31,8 +33,6 @@ export interface SnippetsUiOptions {
   sourceMaps?: boolean
   /** `strict-transport-security` for webmgmt, sent only while webmgmt is TLS-only (`tls: true`). Default: false. */
   hsts?: HstsOptions | false
-  /** Upper bounds, in seconds, of the latency buckets of /stats and the page. Default: DEFAULT_LATENCY_BUCKETS (0.5 ms … 60 s). */
-  latencyBuckets?: number[]
 }
 
 /** `app.stats`: the user's stats, in /stats, its WebSocket feed and /metrics. */
@@ -59,10 +59,11 @@ const snippetsUi: FastifyPluginAsync<SnippetsUiOptions> = async function snippet
   if (!app.hasDecorator('http') || !app.hasDecorator('net')) throw new KINDS_ERR_NO_KIND_ROUTER()
   const name = checkString('name', options.name) ?? 'kinds'
   const title = checkString('title', options.title) ?? `${name} @ ${hostname()}`
-  const namespace = checkString('namespace', options.namespace) ?? ''
+  const namespace = checkString('namespace', options.namespace) ?? 'kinds'
   if (namespace !== '' && !/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(namespace)) throw new KINDS_ERR_UI_OPTION('namespace', 'must be a Prometheus name ([a-zA-Z_][a-zA-Z0-9_]*)')
-  const registry = options.registry ?? new Registry()
+  const registry = options.registry ?? new Registry<RegistryContentType>()
   if (!(registry instanceof Registry)) throw new KINDS_ERR_UI_OPTION('registry', 'must be a prom-client Registry')
+  const latencyBuckets = checkLatencyBuckets(options.latencyBuckets)
   const interval = options.interval ?? 1000
   if (!Number.isInteger(interval) || interval <= 0) throw new KINDS_ERR_UI_OPTION('interval', 'must be a positive number of milliseconds')
   const metricsMaxAge = options.metricsMaxAge ?? 1000
@@ -71,8 +72,6 @@ const snippetsUi: FastifyPluginAsync<SnippetsUiOptions> = async function snippet
   const sourceMaps = options.sourceMaps ?? false
   if (typeof sourceMaps !== 'boolean') throw new KINDS_ERR_UI_OPTION('sourceMaps', 'must be a boolean')
   const hsts = checkHsts(options.hsts)
-
-  const latencyBuckets = checkLatencyBuckets(options.latencyBuckets)
 
   const router = routerOf(app.http)
   const assets = await clientAssets()
@@ -84,7 +83,13 @@ const snippetsUi: FastifyPluginAsync<SnippetsUiOptions> = async function snippet
     for (const l of app.net.list()) out[l.kind] = (out[l.kind] ?? 0) + l.connections
     return out
   }
-  const metrics = new Metrics({ registry, namespace, connections: connectionsByKind })
+  const metrics = new Metrics({
+    registry,
+    namespace,
+    buckets: latencyBuckets,
+    connections: connectionsByKind,
+    kinds: () => router.kinds().map(kind => [kind, router.kindConfig(kind)] as const)
+  })
   const refresh = (): void => {
     const w = sampler.last
     const cpu = sampler.cpuSeconds()
@@ -99,16 +104,16 @@ const snippetsUi: FastifyPluginAsync<SnippetsUiOptions> = async function snippet
   }
   const feed = new StatsFeed(stats, sampler, refresh, interval)
 
-  const onRequest = (kind: string, status: number, seconds: number): void => {
-    stats.request(kind, status, seconds)
-    metrics.request(kind, status, seconds)
+  const onRequest: RequestObserver = done => {
+    stats.request(done.kind, done.status, done.seconds)
+    metrics.request(done)
   }
-  const onWebsocket = (kind: string, ws: { once: (event: 'close', listener: () => void) => unknown }): void => {
+  const onWebsocket = (kind: string, ws: { once: (event: 'close', listener: (code: number) => void) => unknown }): void => {
     const closed = stats.websocket(kind)
     metrics.websocketOpened(kind)
-    ws.once('close', () => {
+    ws.once('close', code => {
       closed()
-      metrics.websocketClosed(kind)
+      metrics.websocketClosed(kind, code)
     })
   }
   router.requestObservers.add(onRequest)
@@ -125,7 +130,8 @@ const snippetsUi: FastifyPluginAsync<SnippetsUiOptions> = async function snippet
     },
     get: key => stats.get(key),
     snapshot: () => stats.snapshot(),
-    registry
+    // Typed as prom-client's metrics' `registers` take it, whichever format it writes.
+    registry: registry as Registry
   }
   app.decorate('stats', api)
 

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks'
 import { promisify } from 'node:util'
 import { gzip as gzipCallback } from 'node:zlib'
 import { Negotiator } from '@fastify/accept-negotiator'
-import type { Registry } from 'prom-client'
+import type { Registry, RegistryContentType } from 'prom-client'
 import type { RequestHeaders, ServeHandler } from '@kinds/endpoint-table'
 
 const gzip = promisify(gzipCallback)
@@ -18,13 +18,13 @@ interface Rendered {
  * share one render, and its gzip when they ask for it (Prometheus always does).
  */
 export class MetricsCache {
-  readonly #registry: Registry
+  readonly #registry: Registry<RegistryContentType>
   readonly #maxAge: number
   readonly #negotiator = new Negotiator({ supportedValues: ['gzip', 'identity'] })
   #rendered: Rendered | undefined
   #pending: Promise<Rendered> | undefined
 
-  constructor (registry: Registry, maxAge: number) {
+  constructor (registry: Registry<RegistryContentType>, maxAge: number) {
     this.#registry = registry
     this.#maxAge = maxAge
   }

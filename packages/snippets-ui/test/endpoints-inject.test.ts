@@ -27,7 +27,7 @@ test('inject: /stats answers the flat JSON, /stats?feed the poller\'s view, /met
   const metrics = await plain.inject('/metrics')
   t.equal(metrics.statusCode, 200)
   t.match(metrics.headers['content-type'], /^text\/plain; version=0\.0\.4/)
-  t.match(metrics.body, /^queue_depth 4$/m)
+  t.match(metrics.body, /^kinds_queue_depth 4$/m)
   const head = await plain.inject({ method: 'HEAD', url: '/stats' })
   t.equal(head.statusCode, 200)
   t.equal(head.body, '', 'HEAD has no body')
