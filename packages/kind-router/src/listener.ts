@@ -6,6 +6,8 @@ import type { Duplex } from 'node:stream'
 import type { FastifyBaseLogger } from 'fastify'
 import type { WebSocket } from 'ws'
 import type { ResolvedConfig } from './config.js'
+import { toleratedAuthority } from './authority.js'
+import { sniff } from './sniff.js'
 
 /** Where a listener listens. */
 export type ListenTarget =
@@ -47,7 +49,6 @@ export function formatAddress (where: ListenTarget | Pick<ListenerInfo, 'address
   return host.includes(':') ? `[${host}]:${w.port}` : `${host}:${w.port}`
 }
 
-const TLS_HANDSHAKE = 0x16
 const listeners = new WeakMap<object, Listener>()
 
 /** The listener a connection came through, for every socket layer of it. */
@@ -202,23 +203,25 @@ export class Listener {
     listeners.set(socket, this)
     socket.once('close', () => this.#sockets.delete(socket))
     socket.on('error', () => {})
-    const tls = this.#host.kindConfig(this.kind).tls
-    if (tls === false) return this.#toHttp1(socket)
+    const { tls, headersTimeout } = this.#host.kindConfig(this.kind)
     if (tls === true) return this.#toTls(socket)
-    // Plain and TLS on one port: a TLS client speaks first with a handshake record.
-    socket.setTimeout(this.#host.kindConfig(this.kind).headersTimeout, () => socket.destroy())
-    socket.once('data', (chunk: Buffer) => {
-      socket.setTimeout(0)
-      socket.pause()
-      socket.unshift(chunk)
-      if (chunk[0] === TLS_HANDSHAKE) {
+    // Plain (and TLS, unless plain only) on one port: a TLS client speaks first with a handshake record, an h2c one with the HTTP/2 preface.
+    sniff(socket, tls !== false, headersTimeout, what => {
+      if (what === 'tls') {
         // TLS takes the buffered bytes over itself (tls_wrap's initRead).
         this.#toTls(socket)
+      } else if (what === 'h2c') {
+        this.#toHttp2(socket)
       } else {
         this.#toHttp1(socket)
         socket.resume()
       }
     })
+  }
+
+  /** An HTTP/2 connection, over TLS or h2c: the first request's header block gets a tolerated :authority, then nghttp2 has it. */
+  #toHttp2 (socket: Duplex): void {
+    toleratedAuthority(socket, () => this.#http2.emit('connection', socket))
   }
 
   #toHttp1 (socket: Duplex): void {
@@ -239,7 +242,7 @@ export class Listener {
     })
     server.on('secureConnection', (socket: TLSSocket) => {
       listeners.set(socket, this)
-      if (socket.alpnProtocol === 'h2') this.#http2.emit('connection', socket)
+      if (socket.alpnProtocol === 'h2') this.#toHttp2(socket)
       else this.#toHttp1(socket)
     })
     server.on('tlsClientError', (err: NodeJS.ErrnoException, socket) => {
