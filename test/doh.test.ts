@@ -179,6 +179,23 @@ test('an upstream that does not answer within timeout gets the client a 504', as
   t.equal(received, 1, 'the query reached the upstream once')
 })
 
+test('an upstream whose truncated answer cannot be asked again over TCP gets the client a 502', async t => {
+  // Answers every UDP query truncated; nothing listens on its port over TCP.
+  const truncating = createSocket('udp4')
+  truncating.on('message', (message, from) => {
+    const answer = Buffer.from(message)
+    answer.writeUInt16BE(0x8000 | dnsPacket.TRUNCATED_RESPONSE | answer.readUInt16BE(2), 2)
+    truncating.send(answer, from.port, from.address)
+  })
+  truncating.bind(0, '127.0.0.1')
+  await once(truncating, 'listening')
+  t.teardown(() => truncating.close())
+  const { doh } = await build(t, { upstream: `127.0.0.1:${truncating.address().port}`, timeout: 2000 })
+  const res = await fetch(`http://127.0.0.1:${doh}/doh?dns=${query('www.example.com').toString('base64url')}`)
+  t.equal(res.status, 502, 'a 502')
+  t.equal(await res.text(), 'upstream failed')
+})
+
 test('forwarding leaves no timer and no socket behind, over UDP, TCP, and on a timeout', { skip: noKresd }, async t => {
   const [host, port] = upstream.split(':') as [string, string]
   const kinds = (): string[] => process.getActiveResourcesInfo().filter(r => /Timeout|UDP|TCP/.test(r)).sort()
