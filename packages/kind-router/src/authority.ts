@@ -12,6 +12,7 @@ const hpack = createRequire(import.meta.url)('hpack.js') as { decompressor: { cr
 
 const HEADERS = 0x1
 const CONTINUATION = 0x9
+const END_STREAM = 0x1
 const END_HEADERS = 0x4
 const PADDED = 0x8
 const PRIORITY = 0x20
@@ -28,19 +29,25 @@ const AUTHORITY = /^[A-Za-z0-9\-._~!$&'()*+,;=:@[\]%]*$/
  * nghttp2 refuses (curl sends `-H "Host: localhost:8453/health"` as
  * `:authority`), the value is cut at the first of them, as a server that
  * ignores the field would read it; every other byte is passed on as it came.
+ * A client silent for `timeout` ms is handed over as it is, to HTTP/2's own timeouts.
  */
-export function toleratedAuthority (socket: Duplex, then: () => void): void {
+export function toleratedAuthority (socket: Duplex, timeout: number, then: () => void): void {
   let seen: Buffer = Buffer.alloc(0)
   let waiting: NodeJS.Immediate | undefined
+  const silent = setTimeout(() => finish(), timeout)
   const finish = (): void => {
     socket.off('data', onData)
     socket.off('close', onClose)
     clearImmediate(waiting)
+    clearTimeout(silent)
     socket.pause()
-    socket.unshift(fixFirstHeaders(seen) ?? seen)
+    if (seen.length > 0) socket.unshift(fixFirstHeaders(seen) ?? seen)
     then()
   }
-  const onClose = (): void => clearImmediate(waiting)
+  const onClose = (): void => {
+    clearImmediate(waiting)
+    clearTimeout(silent)
+  }
   const onData = (chunk: Buffer): void => {
     seen = seen.length === 0 ? chunk : Buffer.concat([seen, chunk])
     clearImmediate(waiting)
@@ -121,13 +128,20 @@ export function fixFirstHeaders (bytes: Buffer): Buffer | undefined {
   parts.push(block.subarray(at))
   const priority = (headers.flags & PRIORITY) !== 0 ? headers.payload.subarray((headers.flags & PADDED) !== 0 ? 1 : 0).subarray(0, 5) : Buffer.alloc(0)
   const payload = Buffer.concat([priority, ...parts])
-  if (payload.length > MAX_FRAME) return undefined
-  const head = Buffer.alloc(9)
-  head.writeUIntBE(payload.length, 0, 3)
-  head[3] = HEADERS
-  head[4] = (headers.flags & ~PADDED) | END_HEADERS
-  head.writeUInt32BE(headers.stream, 5)
-  return Buffer.concat([bytes.subarray(0, headers.start), head, payload, bytes.subarray(end)])
+  // One HEADERS frame, then CONTINUATIONs, each at most the frame size nghttp2 accepts; no padding.
+  const out = [bytes.subarray(0, headers.start)]
+  for (let at = 0; at === 0 || at < payload.length; at += MAX_FRAME) {
+    const piece = payload.subarray(at, at + MAX_FRAME)
+    const last = at + MAX_FRAME >= payload.length
+    const head = Buffer.alloc(9)
+    head.writeUIntBE(piece.length, 0, 3)
+    head[3] = at === 0 ? HEADERS : CONTINUATION
+    head[4] = (at === 0 ? headers.flags & (PRIORITY | END_STREAM) : 0) | (last ? END_HEADERS : 0)
+    head.writeUInt32BE(headers.stream, 5)
+    out.push(head, piece)
+  }
+  out.push(bytes.subarray(end))
+  return Buffer.concat(out)
 }
 
 function decode (block: Buffer): Array<{ name: string, value: string }> {

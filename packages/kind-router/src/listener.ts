@@ -221,7 +221,7 @@ export class Listener {
 
   /** An HTTP/2 connection, over TLS or h2c: the first request's header block gets a tolerated :authority, then nghttp2 has it. */
   #toHttp2 (socket: Duplex): void {
-    toleratedAuthority(socket, () => this.#http2.emit('connection', socket))
+    toleratedAuthority(socket, this.#host.kindConfig(this.kind).headersTimeout, () => this.#http2.emit('connection', socket))
   }
 
   #toHttp1 (socket: Duplex): void {
