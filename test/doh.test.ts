@@ -2,7 +2,7 @@
 import { execFile, spawn } from 'node:child_process'
 import { createSocket } from 'node:dgram'
 import { once } from 'node:events'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -122,7 +122,6 @@ test('curl --http1.1 gets the answer for GET with ?dns= among other parameters a
       t.match(result.stdout, /\r\ncontent-type: application\/dns-message\r\n/, 'application/dns-message')
       t.match(result.stdout, /\r\ncache-control: max-age=5\r\n/, 'max-age is the answer\'s TTL (5 s for hints)')
       t.match(result.stdout, /\r\naccess-control-allow-origin: \*\r\n/, 'any origin')
-      const { readFileSync } = await import('node:fs')
       t.same(addresses(readFileSync(out)), [ADDRESS], 'the upstream\'s answer')
     }
   }
