@@ -7,6 +7,8 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { WebSocket } from 'ws'
 import type { ResolvedConfig } from './config.js'
 import { SessionGuard } from './h2-session-guard.js'
+import { toleratedAuthority } from './authority.js'
+import { sniff } from './sniff.js'
 
 /** Where a listener listens. */
 export type ListenTarget =
@@ -48,8 +50,6 @@ export function formatAddress (where: ListenTarget | Pick<ListenerInfo, 'address
   return host.includes(':') ? `[${host}]:${w.port}` : `${host}:${w.port}`
 }
 
-const TLS_HANDSHAKE = 0x16
-
 /**
  * What RFC 7540 (appendix A) lets HTTP/2 run over, so every cipher a client can
  * get allows h2: TLS 1.3, or TLS 1.2 with ECDHE and an AEAD cipher. Part of every
@@ -89,7 +89,7 @@ export class Listener {
   readonly #sessions = new Set<Http2Session>()
   readonly #guard: SessionGuard
   /** The TLS socket an HTTP/2 session is being made on, for the guard. */
-  #h2Socket: TLSSocket | undefined
+  #h2Socket: Duplex | undefined
   readonly #websockets = new Set<WebSocket>()
   #closing: Promise<void> | undefined
 
@@ -240,18 +240,15 @@ export class Listener {
       this.#waiting.delete(socket)
     })
     socket.on('error', () => {})
-    const tls = config.tls
-    if (tls === false) return this.#toHttp1(socket)
+    const { tls, headersTimeout } = config
     if (tls === true) return this.#toTls(socket)
-    // Plain and TLS on one port: a TLS client speaks first with a handshake record.
-    socket.setTimeout(this.#host.kindConfig(this.kind).headersTimeout, () => socket.destroy())
-    socket.once('data', (chunk: Buffer) => {
-      socket.setTimeout(0)
-      socket.pause()
-      socket.unshift(chunk)
-      if (chunk[0] === TLS_HANDSHAKE) {
+    // Plain (and TLS, unless plain only) on one port: a TLS client speaks first with a handshake record, an h2c one with the HTTP/2 preface.
+    sniff(socket, tls !== false, headersTimeout, what => {
+      if (what === 'tls') {
         // TLS takes the buffered bytes over itself (tls_wrap's initRead).
         this.#toTls(socket)
+      } else if (what === 'h2c') {
+        this.#toHttp2(socket)
       } else {
         this.#toHttp1(socket)
         socket.resume()
@@ -321,6 +318,16 @@ export class Listener {
     res.end()
   }
 
+  /** An HTTP/2 connection, over TLS or h2c: the first request's header block gets a tolerated :authority, then nghttp2 has it. */
+  #toHttp2 (socket: Duplex): void {
+    toleratedAuthority(socket, this.#host.kindConfig(this.kind).headersTimeout, () => {
+      // The 'session' event fires inside this emit: the guard learns which socket the session runs on.
+      this.#h2Socket = socket
+      this.#http2.emit('connection', socket)
+      this.#h2Socket = undefined
+    })
+  }
+
   #toHttp1 (socket: Duplex): void {
     this.#http1.emit('connection', socket)
   }
@@ -340,13 +347,8 @@ export class Listener {
     })
     server.on('secureConnection', (socket: TLSSocket) => {
       listeners.set(socket, this)
-      if (socket.alpnProtocol === 'h2') {
-        this.#h2Socket = socket
-        this.#http2.emit('connection', socket)
-        this.#h2Socket = undefined
-      } else {
-        this.#toHttp1(socket)
-      }
+      if (socket.alpnProtocol === 'h2') this.#toHttp2(socket)
+      else this.#toHttp1(socket)
     })
     server.on('tlsClientError', (err: NodeJS.ErrnoException, socket) => {
       this.#host.log.info({ kind: this.kind, err: { code: err.code, message: err.message }, peer: socket.remoteAddress }, 'TLS handshake failed')
