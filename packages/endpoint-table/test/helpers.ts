@@ -2,7 +2,8 @@ import { once } from 'node:events'
 import net from 'node:net'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { Test } from 'tap'
-import endpointTable, { type EndpointTable, type EndpointTableOptions } from '../src/index.ts'
+import type { WebSocket } from 'ws'
+import endpointTable, { observeWebSockets, type EndpointTable, type EndpointTableOptions } from '../src/index.ts'
 
 /** One line of the captured pino log. */
 export interface LogLine {
@@ -16,6 +17,8 @@ export interface LogLine {
 export interface Built {
   app: FastifyInstance
   logs: LogLine[]
+  /** The table's WebSockets the server still holds (opened and not yet closed). */
+  sockets: ReadonlySet<WebSocket>
 }
 
 const ERROR = 50
@@ -33,9 +36,14 @@ export async function build (
   const app = Fastify({ ...fastifyOptions, logger: { level: 'info', stream } })
   t.teardown(() => app.close())
   if (before !== undefined) await before(app)
+  const sockets = new Set<WebSocket>()
+  observeWebSockets(app, ws => {
+    sockets.add(ws)
+    ws.once('close', () => sockets.delete(ws))
+  })
   await app.register(endpointTable, { ...options, endpoints })
   await app.ready()
-  return { app, logs }
+  return { app, logs, sockets }
 }
 
 /** Listens on 127.0.0.1, a free port; resolves to the base URL. */

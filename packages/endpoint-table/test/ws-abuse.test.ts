@@ -38,7 +38,7 @@ async function until (condition: () => boolean, what: string): Promise<void> {
 }
 
 test('closes bad frames with 1002, invalid UTF-8 with 1007 and a message over maxPayload with 1009, serving others meanwhile', async t => {
-  const { app, logs } = await build(t, {
+  const { app, logs, sockets } = await build(t, {
     '/echo': ['text/plain', 'x', async (_h, ws) => { for await (const m of ws) await ws.send(m) }]
   }, { maxPayload: 1024 })
   const base = await listen(app)
@@ -57,13 +57,13 @@ test('closes bad frames with 1002, invalid UTF-8 with 1007 and a message over ma
   }
   t.equal(logs.filter(l => l.msg === 'websocket error' && l.level === 40).length, cases.length, 'one warn line each')
   good.close()
-  await until(() => app.websocketServer.clients.size === 0, 'every socket gone')
+  await until(() => sockets.size === 0, 'every socket gone')
   await until(() => countTimers() <= timers, 'every timer gone')
   t.pass('no socket or timer is left behind')
 })
 
 test('closes a ping flood with 1008 and a close frame instead of cutting it', async t => {
-  const { app, logs } = await build(t, { '/echo': ['text/plain', 'x', async (_h, ws) => { for await (const m of ws) await ws.send(m) }] })
+  const { app, logs, sockets } = await build(t, { '/echo': ['text/plain', 'x', async (_h, ws) => { for await (const m of ws) await ws.send(m) }] })
   await listen(app)
   const timers = countTimers()
   const raw = await RawWebSocket.open(port(app), '/echo')
@@ -82,5 +82,5 @@ test('closes a ping flood with 1008 and a close frame instead of cutting it', as
   ok.write(frame(0x88, code(1000)))
   await until(() => ok.ended, 'the close handshake')
   t.equal(ok.closeCode, 1000, 'the close is answered')
-  await until(() => app.websocketServer.clients.size === 0 && countTimers() <= timers, 'every socket and timer gone')
+  await until(() => sockets.size === 0 && countTimers() <= timers, 'every socket and timer gone')
 })
