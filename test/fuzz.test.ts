@@ -5,13 +5,16 @@ import { once } from 'node:events'
 import { readdirSync } from 'node:fs'
 import net from 'node:net'
 import tls from 'node:tls'
-import { test } from 'tap'
+import tap, { test } from 'tap'
 import Fastify from 'fastify'
 import WebSocket from 'ws'
 import kindRouter from '@kinds/kind-router'
 import snippetsUi from '@kinds/snippets-ui'
 import { sleep, type EndpointTable } from '@kinds/endpoint-table'
 import { frame, RawWebSocket } from '../packages/endpoint-table/test/ws-frames.ts'
+
+// Two phases of at most 20 s each: room beyond tap's 60 s on a loaded machine.
+tap.setTimeout(120_000)
 
 const seed = Number(process.env.FUZZ_SEED ?? 8)
 const REQUESTS = 2000

@@ -1,4 +1,4 @@
-import { test } from 'tap'
+import tap, { test } from 'tap'
 import net from 'node:net'
 import { once } from 'node:events'
 import { gunzipSync } from 'node:zlib'
@@ -6,6 +6,9 @@ import { performance } from 'node:perf_hooks'
 import { Registry } from 'prom-client'
 import { request } from 'undici'
 import { build, get } from './support/app.ts'
+
+// A thousand sockets take long on a loaded two-core machine: room beyond tap's 60 s.
+tap.setTimeout(120_000)
 
 /** A registry whose renders are counted: the CPU work of a scrape. */
 function countedRegistry (): { registry: Registry, renders: () => number } {
