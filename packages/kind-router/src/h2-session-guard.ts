@@ -30,6 +30,8 @@ interface Watched {
   resets: number
   /** PING and SETTINGS frames received since the last check. */
   controls: number
+  /** Told GOAWAY for abuse: the rest of what it sent is not counted again. */
+  abused: boolean
 }
 
 /**
@@ -54,14 +56,10 @@ export class SessionGuard {
     this.#log = log
   }
 
-  get size (): number {
-    return this.#sessions.size
-  }
-
   add (session: Http2Session, socket: Duplex): void {
     const now = Date.now()
     const s = socket as Watched['socket']
-    const watched: Watched = { socket: s, open: 0, idleSince: now, readAtIdle: s.bytesRead, arrivingSince: undefined, bytes: s.bytesRead + s.bytesWritten, movedAt: now, resets: 0, controls: 0 }
+    const watched: Watched = { socket: s, open: 0, idleSince: now, readAtIdle: s.bytesRead, arrivingSince: undefined, bytes: s.bytesRead + s.bytesWritten, movedAt: now, resets: 0, controls: 0, abused: false }
     this.#sessions.set(session, watched)
     session.on('stream', stream => {
       watched.open++
@@ -74,7 +72,7 @@ export class SessionGuard {
       })
     })
     const onControl = (): void => {
-      if (++watched.controls > MAX_CONTROL_FRAMES && !session.destroyed) this.#abuse(session, watched, 'PING or SETTINGS flood')
+      if (++watched.controls > MAX_CONTROL_FRAMES) this.#abuse(session, watched, 'PING or SETTINGS flood')
     }
     session.on('ping', onControl)
     session.on('remoteSettings', onControl)
@@ -96,12 +94,14 @@ export class SessionGuard {
    * 1,000 and keeps the TCP connection; this closes both, earlier.
    */
   #onReset (session: Http2Session, w: Watched): void {
-    if (++w.resets <= Math.max(100, this.#times().maxConcurrentStreams) || session.destroyed) return
+    if (++w.resets <= Math.max(100, this.#times().maxConcurrentStreams)) return
     this.#abuse(session, w, 'rapid reset')
   }
 
   /** GOAWAY (ENHANCE_YOUR_CALM), then the TCP connection is closed without waiting for the client. */
   #abuse (session: Http2Session, w: Watched, what: string): void {
+    if (w.abused || session.destroyed) return
+    w.abused = true
     this.#log.info({ kind: this.#kind, resets: w.resets, controls: w.controls }, `HTTP/2 connection closed: ${what}`)
     session.goaway(http2constants.NGHTTP2_ENHANCE_YOUR_CALM)
     setImmediate(() => this.#cut(session, w))
