@@ -28,16 +28,20 @@ export function classify (bytes: Buffer, tls: boolean): FirstBytes | undefined {
  */
 export function sniff (socket: Socket, tls: boolean, timeout: number, then: (what: FirstBytes) => void): void {
   let seen: Buffer = Buffer.alloc(0)
+  const onTimeout = (): void => { socket.destroy() }
   const onData = (chunk: Buffer): void => {
     seen = seen.length === 0 ? chunk : Buffer.concat([seen, chunk])
     const what = classify(seen, tls)
     if (what === undefined) return
     socket.off('data', onData)
+    // The HTTP servers set their own socket timeouts: leave them no listener of ours.
+    socket.off('timeout', onTimeout)
     socket.setTimeout(0)
     socket.pause()
     socket.unshift(seen)
     then(what)
   }
-  socket.setTimeout(timeout, () => socket.destroy())
+  socket.setTimeout(timeout)
+  socket.once('timeout', onTimeout)
   socket.on('data', onData)
 }
