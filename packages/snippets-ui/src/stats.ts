@@ -6,11 +6,6 @@ export interface StatOptions {
   kind?: string
 }
 
-/** The former coarse buckets, which /metrics uses until it moves to the `latencyBuckets` option. */
-export const latencyBuckets: ReadonlyArray<readonly [name: string, le: number]> = [
-  ['1ms', 0.001], ['10ms', 0.01], ['50ms', 0.05], ['100ms', 0.1], ['250ms', 0.25], ['500ms', 0.5], ['1s', 1]
-]
-
 const statusClasses = ['1xx', '2xx', '3xx', '4xx', '5xx'] as const
 export type StatusClass = typeof statusClasses[number]
 
