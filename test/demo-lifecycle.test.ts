@@ -9,11 +9,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import { test } from 'tap'
+import t, { test } from 'tap'
 import { request } from 'undici'
 import { settles } from '../packages/kind-router/test/support/child.ts'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
+
+// Two starts of the demo through npm: on a loaded machine each takes tens of seconds.
+t.setTimeout(180_000)
 
 async function freePort (): Promise<number> {
   const server = createServer().listen(0, '127.0.0.1')
