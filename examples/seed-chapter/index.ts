@@ -67,6 +67,7 @@ const service: Endpoint = ['application/json',
       value = Number(data)
     // Unsupported method, return 405 Method not allowed
     } else {
+      stream.reply.header('allow', 'GET, POST') // not in the chapter: RFC 9110 wants it on a 405
       return status(405, 'Cannot do that')
     }
   }]

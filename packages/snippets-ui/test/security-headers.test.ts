@@ -1,5 +1,6 @@
 import { test } from 'tap'
 import { Agent, request } from 'undici'
+import WebSocket from 'ws'
 import { build, get } from './support/app.ts'
 
 test('the page sends a CSP with a per-response nonce that its script and every snippet\'s <script> get', async t => {
@@ -70,4 +71,20 @@ test('every 405 of webmgmt has allow: GET, HEAD (/, /stats, /metrics, /livez, /r
       t.equal(res.headers.allow, 'GET, HEAD', `${method} ${path}: allow: GET, HEAD`)
     }
   }
+})
+
+test('the /stats WebSocket of webmgmt is same-origin by default: Origin https://evil.example gets 403', async t => {
+  const { app, webmgmt } = await build(t)
+  const url = webmgmt.replace('http:', 'ws:') + '/stats'
+  const status = (origin?: string): Promise<number> => new Promise(resolve => {
+    const ws = new WebSocket(url, origin === undefined ? {} : { origin })
+    ws.on('error', () => {})
+    ws.once('open', () => { ws.terminate(); resolve(101) })
+    ws.once('unexpected-response', (_req, res) => { ws.terminate(); resolve(res.statusCode ?? 0) })
+  })
+  t.equal(await status('https://evil.example'), 403, 'another origin: 403')
+  t.equal(await status(webmgmt), 101, 'the page\'s own origin: 101')
+  t.equal(await status(), 101, 'no Origin (curl, a script): 101')
+  await app.http.config({ allowedOrigins: ['https://evil.example'] }, 'webmgmt')
+  t.equal(await status('https://evil.example'), 101, 'allowedOrigins lets a listed origin in')
 })
