@@ -8,7 +8,7 @@ import kindRouter from '@kinds/kind-router'
 import { sleep, type EndpointTable } from '@kinds/endpoint-table'
 import { Agent, request } from 'undici'
 import snippetsUi from '../src/index.ts'
-import { axe, launch, noBrowser, overflow, watchErrors } from './support/browser.ts'
+import { axe, launch, noBrowser, overflow, watchErrors, until } from './support/browser.ts'
 
 const shots = fileURLToPath(new URL('../../../.tap/', import.meta.url))
 // docs/webmgmt.png, the README's picture, is refreshed on demand: WEBMGMT_SCREENSHOT=docs.
@@ -54,9 +54,9 @@ test('the page stays readable with 20 kinds and 30 snippets, on a desktop, on a 
   })
 
   // A few seconds of traffic, more on the first kinds, some slow, some 404: the charts open with history.
-  const until = Date.now() + (docs ? 45_000 : 3000)
+  const trafficUntil = Date.now() + (docs ? 45_000 : 3000)
   let sent = 0
-  while (Date.now() < until && sent < 100_000) {
+  while (Date.now() < trafficUntil && sent < 100_000) {
     if (docs) await sleep(10)
     const k = Math.min(Math.floor(Math.random() ** 2 * KINDS), KINDS - 1)
     const path = sent % 7 === 0 ? `/slow?ms=${Math.round(Math.random() * 40)}` : sent % 11 === 0 ? '/missing' : '/ok'
@@ -117,7 +117,7 @@ test('the page stays readable with 20 kinds and 30 snippets, on a desktop, on a 
     const last = page.locator('#modules-menu a').last()
     await last.scrollIntoViewIfNeeded()
     await last.click()
-    await page.waitForFunction('document.activeElement?.id === "module-30"')
+    await until(page, 'document.activeElement?.id === "module-30"', 10_000)
     t.ok(await page.evaluate('document.getElementById("module-30").classList.contains("chosen")'), 'the last module is reached, focused and marked')
     t.equal(await page.getAttribute('#modules-menu a[href="#module-30"]', 'aria-current'), 'location')
 
@@ -153,7 +153,7 @@ test('the page stays readable with 20 kinds and 30 snippets, on a desktop, on a 
       t.notOk(await page.isVisible('.bar .links'), 'the section links fold')
       await page.click('#sections-menu summary')
       await page.click('#sections-menu a[href="#instances"]')
-      await page.waitForFunction('document.activeElement?.id === "instances"')
+      await until(page, 'document.activeElement?.id === "instances"', 10_000)
       t.pass('into the Sections menu, which moves the focus to the section')
       await page.evaluate('window.scrollTo(0, 0)')
       if (width === 390) {

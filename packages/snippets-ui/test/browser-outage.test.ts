@@ -5,7 +5,7 @@ import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
 import t0, { test } from 'tap'
 import { Client } from './support/app.ts'
-import { launch, noBrowser, watchErrors } from './support/browser.ts'
+import { launch, noBrowser, watchErrors, until } from './support/browser.ts'
 
 t0.setTimeout(120_000)
 const INTERVAL = 500
@@ -57,7 +57,7 @@ test('the page opens with history, goes stale when the server freezes and live w
   const errors = watchErrors(page)
   await page.goto(`http://127.0.0.1:${port}/`)
   await page.waitForSelector('#feed-state[data-state="live"]', { timeout: 15_000 })
-  await page.waitForFunction('document.body.dataset.firstDraw !== undefined', undefined, { timeout: 5000 })
+  await until(page, 'document.body.dataset.firstDraw !== undefined', 5000)
   t.ok(Number(await page.evaluate('document.body.dataset.firstDraw')) >= 6, 'the first drawing already has the history')
   t.ok(Number(await page.getAttribute('#chart-picked', 'data-points')) >= 6, 'and so do the charts')
 
@@ -80,11 +80,11 @@ test('the page opens with history, goes stale when the server freezes and live w
   // A restart: a new process on the same port after a few silent seconds.
   const killedAt = Date.now()
   await stop(server.child)
-  await page.waitForFunction('["reconnecting", "offline"].includes(document.getElementById("feed-state").dataset.state)', undefined, { timeout: 10_000 })
+  await until(page, '["reconnecting", "offline"].includes(document.getElementById("feed-state").dataset.state)', 10_000)
   await new Promise(resolve => setTimeout(resolve, 3 * INTERVAL))
   const restartedAt = Date.now()
   server = await start(port)
-  await page.waitForFunction(`Number(document.body.dataset.lastFrame) > ${restartedAt}`, undefined, { timeout: 30_000 })
+  await until(page, `Number(document.body.dataset.lastFrame) > ${restartedAt}`, 30_000)
   await page.waitForSelector('#feed-state[data-state="live"]', { timeout: 15_000 })
   const gaps = JSON.parse(await page.evaluate('document.body.dataset.gaps') as string) as Array<[number, number]>
   t.ok(gaps.some(([from, to]) => from <= killedAt && to >= restartedAt), 'the outage is a gap (shaded) from the last frame before to the first after')

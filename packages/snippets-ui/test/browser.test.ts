@@ -70,7 +70,7 @@ test('the management page in chromium: live charts, instances, snippets, Modules
   t.equal(await link.textContent(), 'Service value', 'the Modules menu links to the snippet')
   await link.click()
   t.equal(new URL(page.url()).hash, '#service-value')
-  await page.waitForFunction('document.activeElement?.id === "service-value"')
+  await until(page, 'document.activeElement?.id === "service-value"', 10_000)
   t.pass('the chosen module has the focus')
   t.notOk(await page.evaluate('document.getElementById("modules-menu").open'), 'and the menu closed')
   t.same(errors, [], 'no console error while loading and running')
