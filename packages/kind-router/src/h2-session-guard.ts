@@ -59,7 +59,8 @@ export class SessionGuard {
   add (session: Http2Session, socket: Duplex): void {
     const now = Date.now()
     const s = socket as Watched['socket']
-    const watched: Watched = { socket: s, open: 0, idleSince: now, readAtIdle: s.bytesRead, arrivingSince: undefined, bytes: s.bytesRead + s.bytesWritten, movedAt: now, resets: 0, controls: 0, abused: false }
+    // readAtIdle 0: bytes read before the session began (the sniffer's and the :authority mender's) count as a request on its way.
+    const watched: Watched = { socket: s, open: 0, idleSince: now, readAtIdle: 0, arrivingSince: undefined, bytes: s.bytesRead + s.bytesWritten, movedAt: now, resets: 0, controls: 0, abused: false }
     this.#sessions.set(session, watched)
     session.on('stream', stream => {
       watched.open++
