@@ -4,27 +4,19 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
-import { createServer, type AddressInfo } from 'node:net'
+import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import t, { test } from 'tap'
 import { request } from 'undici'
-import { settles } from '../packages/kind-router/test/support/child.ts'
+import { freePort, settles } from '../packages/kind-router/test/support/child.ts'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 
 // Two starts of the demo through npm: on a loaded machine each takes tens of seconds.
 t.setTimeout(180_000)
-
-async function freePort (): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as AddressInfo
-  await new Promise(resolve => server.close(resolve))
-  return port
-}
 
 async function isFree (port: number): Promise<boolean> {
   const server = createServer()

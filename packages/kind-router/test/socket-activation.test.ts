@@ -8,7 +8,7 @@ import { test, type Test } from 'tap'
 import { request } from 'undici'
 import type { ListenerInfo } from '../src/index.ts'
 import { inheritedSockets } from '../src/systemd.ts'
-import { settles, startChild, which, type Child } from './support/child.ts'
+import { freePort, settles, startChild, which, type Child } from './support/child.ts'
 
 const activatedChild = fileURLToPath(new URL('fixtures/activated-child.ts', import.meta.url))
 
@@ -16,15 +16,6 @@ function tempDir (t: Test): string {
   const dir = mkdtempSync(join(tmpdir(), 'kinds-activation-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   return dir
-}
-
-/** A port that was free a moment ago, for a tool that cannot take port 0. */
-async function freePort (): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as AddressInfo
-  await new Promise(resolve => server.close(resolve))
-  return port
 }
 
 async function getService (port: number): Promise<{ status: number, body: { kind?: string, pid?: number } }> {

@@ -1,14 +1,12 @@
 // examples/prometheus/ checked by promtool, then a real Prometheus scraping two demo processes and an
 // OpenMetrics instance every second, its recording rules queried through its HTTP API.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { once } from 'node:events'
-import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import tap, { test } from 'tap'
 import { Registry, type OpenMetricsContentType } from 'prom-client'
 import { request } from 'undici'
-import { root, startChild } from '../../kind-router/test/support/child.ts'
+import { freePort, root, startChild } from '../../kind-router/test/support/child.ts'
 import { build } from './support/app.ts'
 import { needs, runTool, PROMETHEUS, PROMTOOL } from './support/tools.ts'
 
@@ -24,14 +22,6 @@ test('the example scrape config, recording rules and alerts pass promtool check'
   t.match(rules.stdout, /rules\.yml\n {2}SUCCESS: 4 rules found/)
   t.match(rules.stdout, /alerts\.yml\n {2}SUCCESS: 4 rules found/)
 })
-
-async function freePort (): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as AddressInfo
-  await new Promise(resolve => server.close(resolve))
-  return port
-}
 
 interface Sample { metric: Record<string, string>, value: [number, string] }
 

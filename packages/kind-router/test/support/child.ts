@@ -1,4 +1,6 @@
 import { execFileSync, spawn, type ChildProcess, type StdioOptions } from 'node:child_process'
+import { once } from 'node:events'
+import { createServer, type AddressInfo } from 'node:net'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import type { Test } from 'tap'
@@ -70,4 +72,13 @@ export function startChild (t: Pick<Test, 'teardown'>, command: string, args: st
     }, () => {})
   }), what, ms)
   return { process: child, lines, stderr: () => stderr, line, exited }
+}
+
+/** A port that was free a moment ago, for a child or a tool that cannot take port 0. */
+export async function freePort (): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const { port } = server.address() as AddressInfo
+  await new Promise(resolve => server.close(resolve))
+  return port
 }
