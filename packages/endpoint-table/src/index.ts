@@ -137,7 +137,7 @@ const endpointTable: FastifyPluginAsync<EndpointTableOptions> = async function e
             method: 'GET',
             url,
             exposeHeadRoute: false,
-            config: { endpoint: endpoint.path },
+            config: { endpoint: (prefix ?? '') + endpoint.path },
             onSend: endpoint.mime === '' ? stripContentType : undefined,
             handlerTimeout,
             handler: httpHandler(endpoint),
@@ -151,17 +151,18 @@ const endpointTable: FastifyPluginAsync<EndpointTableOptions> = async function e
       const taken = new Set<string>()
       for (const endpoint of ordered) {
         const urls = free(taken, routeUrls(endpoint.path))
-        addRoutes(child, endpoint, urls, handlerTimeout)
+        addRoutes(child, endpoint, urls, handlerTimeout, (prefix ?? '') + endpoint.path)
       }
     })
   }, { prefix })
 }
 
-function addRoutes (app: FastifyInstance, endpoint: NormalizedEndpoint, urls: string[], handlerTimeout: number | undefined): void {
+function addRoutes (app: FastifyInstance, endpoint: NormalizedEndpoint, urls: string[], handlerTimeout: number | undefined, route: string): void {
   const handler = httpHandler(endpoint)
   const other = otherMethods(app)
   // The endpoint's path, for metrics by route that never see the raw URL: `request.routeOptions.config.endpoint`.
-  const config = { endpoint: endpoint.path }
+  // The endpoint as the client sees it, the table's prefix included: what /metrics labels `route`.
+  const config = { endpoint: route }
   for (const url of urls) {
     // GET of a WebSocket endpoint is served by its WebSocket route.
     const get = endpoint.websocket !== null ? ['HEAD' as const] : ['GET' as const, 'HEAD' as const]

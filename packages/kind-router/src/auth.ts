@@ -140,7 +140,8 @@ function bearer (kind: string, realm: string, auth: BearerAuth): Check {
     const secure = (request.raw.socket as { encrypted?: boolean } | null)?.encrypted === true ? '; Secure' : ''
     reply.code(303)
       .header('set-cookie', `${name}=${token}; Path=/; HttpOnly; SameSite=Strict${secure}`)
-      .header('location', url.pathname + url.search)
+      // One leading slash: `/.//evil.example/` normalises to `//evil.example/`, which a browser reads as another host.
+      .header('location', '/' + url.pathname.replace(/^\/+/, '') + url.search)
       .header('cache-control', 'no-store')
       .send()
     return false

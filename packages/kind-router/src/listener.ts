@@ -299,6 +299,11 @@ export class Listener {
       this.#refuse(req, res, 413, 'announced body over bodyLimit')
       return
     }
+    // A request refused anyway is refused before the client is told to send its body.
+    if (hostCount(req.rawHeaders) > 1) {
+      this.#refuse(req, res, 400, 'more than one Host header')
+      return
+    }
     res.writeContinue()
     this.#onRequest(req, res)
   }

@@ -289,11 +289,14 @@ export class Router implements ListenerHost {
         // A socket file left by a process that died: nothing answers on it, so it is replaced.
         if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || !('path' in target) || !await isStaleSocket(target.path)) throw err
         this.log.info({ kind, path: target.path }, 'replacing a stale Unix socket file')
+        await listener.close(0)
         await unlink(target.path)
         listener = new Listener(kind, target, this)
         await listener.listen()
       }
     } catch (err) {
+      // A listener that never bound still has its HTTP servers' timers running.
+      await listener.close(0).catch(() => {})
       const where = formatAddress(target)
       if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw withCause(new KINDS_ERR_ADDRESS_IN_USE(where, kind), err)
       throw withCause(new KINDS_ERR_LISTEN(where, kind, (err as Error).message), err)

@@ -77,6 +77,8 @@ test('auth with a bearer token: ?token= sets an HttpOnly SameSite=Strict cookie,
   const handoff = await fetchText(`${base}/hello?a=1&token=${TOKEN}`, d)
   t.equal(handoff.status, 303, 'the token in the URL: a redirect')
   t.equal(handoff.headers.location, '/hello?a=1', 'to the same URL without the token')
+  const sneaky = await rawExchange(port, `GET /.//evil.example/?token=${TOKEN} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`)
+  t.match(sneaky, /\r\nlocation: \/evil\.example\/\r\n/i, 'a path that normalises to //host redirects within the kind, never to another host')
   t.equal(handoff.headers['set-cookie'], `kinds_auth_svc=${TOKEN}; Path=/; HttpOnly; SameSite=Strict`, 'setting the cookie, HttpOnly and SameSite=Strict (no Secure over plain HTTP)')
   const cookie = `kinds_auth_svc=${TOKEN}`
   t.same((await fetchText(`${base}/hello`, d, { headers: { cookie: `x=1; ${cookie}` } })).status, 200, 'the cookie lets HTTP in')

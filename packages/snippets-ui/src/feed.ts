@@ -141,6 +141,8 @@ export class StatsFeed {
     this.#timer = undefined
     this.#clients.clear()
     this.#ring.length = 0
+    this.#head = 0
+    this.#ringBytes = 0
     this.#hello = undefined
   }
 }

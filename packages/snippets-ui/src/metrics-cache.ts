@@ -34,7 +34,11 @@ export class MetricsCache {
     const rendered = await this.#fresh()
     stream.reply.header('vary', 'accept-encoding')
     if (this.#accepts(h.get('accept-encoding'))) {
-      rendered.gzipped ??= gzip(rendered.text)
+      // A failed gzip is not kept: the next scraper tries again.
+      rendered.gzipped ??= gzip(rendered.text).catch(err => {
+        rendered.gzipped = undefined
+        throw err
+      })
       const body = await rendered.gzipped
       stream.reply.header('content-encoding', 'gzip')
       return body

@@ -1,5 +1,9 @@
+import { METHODS } from 'node:http'
 import type { CompletedRequest } from '@kinds/kind-router'
 import { bucketIndex } from './latency-buckets.js'
+
+/** The methods Node's HTTP/1.1 parser knows; any other is counted as `other`. */
+const KNOWN_METHODS = new Set(METHODS)
 
 /** Labels of the latency histogram and the byte counters. */
 export type RouteLabels = {
@@ -46,7 +50,8 @@ export class RequestSeries {
   }
 
   record (r: CompletedRequest): void {
-    const series = this.route(r.kind, r.method, r.route)
+    // Over HTTP/2 `:method` can be any token: an invented one is `other`, so clients cannot add series at will.
+    const series = this.route(r.kind, KNOWN_METHODS.has(r.method) ? r.method : 'other', r.route)
     const status = series.statuses.get(r.status) ?? this.status(series, r.status)
     status.count++
     series.buckets[bucketIndex(this.bounds, r.seconds)]!++

@@ -43,7 +43,11 @@ export async function forward (query: Buffer, upstream: Upstream, timeout: numbe
 function overUdp (query: Buffer, id: number, upstream: Upstream, abort: AbortSignal): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const socket = createSocket(isIP(upstream.host) === 6 ? 'udp6' : 'udp4')
+    let settled = false
     const done = (err: Error | null, answer?: Buffer): void => {
+      // An abort and a late send error may both come: the socket closes once.
+      if (settled) return
+      settled = true
       abort.removeEventListener('abort', onAbort)
       socket.close()
       if (err !== null) reject(err)
@@ -66,7 +70,10 @@ function overTcp (query: Buffer, id: number, upstream: Upstream, abort: AbortSig
   return new Promise((resolve, reject) => {
     const socket = connect({ host: upstream.host, port: upstream.port, noDelay: true })
     let seen = Buffer.alloc(0)
+    let settled = false
     const done = (err: Error | null, answer?: Buffer): void => {
+      if (settled) return
+      settled = true
       abort.removeEventListener('abort', onAbort)
       socket.destroy()
       if (err !== null) reject(err)
