@@ -19,6 +19,9 @@ const PRIORITY = 0x20
 // Node's HTTP/2 defaults: the header table and frame size it announces.
 const TABLE_SIZE = 4096
 const MAX_FRAME = 16384
+// How long after the last bytes of a flight without a complete header block the rest may take: TLS records
+// and TCP segments of one flight can arrive in separate turns of the event loop, on a loaded machine too.
+const FLIGHT_GAP_MS = 25
 // Characters nghttp2 accepts in :authority (nghttp2_check_authority); anything else resets the stream.
 const AUTHORITY = /^[A-Za-z0-9\-._~!$&'()*+,;=:@[\]%]*$/
 
@@ -33,27 +36,27 @@ const AUTHORITY = /^[A-Za-z0-9\-._~!$&'()*+,;=:@[\]%]*$/
  */
 export function toleratedAuthority (socket: Duplex, timeout: number, then: () => void): void {
   let seen: Buffer = Buffer.alloc(0)
-  let waiting: NodeJS.Immediate | undefined
+  let waiting: NodeJS.Timeout | undefined
   const silent = setTimeout(() => finish(), timeout)
   const finish = (): void => {
     socket.off('data', onData)
     socket.off('close', onClose)
-    clearImmediate(waiting)
+    clearTimeout(waiting)
     clearTimeout(silent)
     socket.pause()
     if (seen.length > 0) socket.unshift(fixFirstHeaders(seen) ?? seen)
     then()
   }
   const onClose = (): void => {
-    clearImmediate(waiting)
+    clearTimeout(waiting)
     clearTimeout(silent)
   }
   const onData = (chunk: Buffer): void => {
     seen = seen.length === 0 ? chunk : Buffer.concat([seen, chunk])
-    clearImmediate(waiting)
+    clearTimeout(waiting)
     if (firstHeaderBlockEnd(seen) !== undefined || seen.length > 4 * MAX_FRAME) return finish()
-    // The rest of a flight arrives in the same turn of the event loop; a client waiting for the server goes on at once.
-    waiting = setImmediate(finish)
+    // A client that waits for the server's SETTINGS before its first request goes on after FLIGHT_GAP_MS.
+    waiting = setTimeout(finish, FLIGHT_GAP_MS)
   }
   socket.on('data', onData)
   socket.once('close', onClose)
