@@ -9,6 +9,7 @@ import tls from 'node:tls'
 import { setTimeout as sleep } from 'node:timers/promises'
 import autocannon from 'autocannon'
 import WebSocket from 'ws'
+import { frame } from '../packages/kind-router/test/support/h2-frames.ts'
 
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 180)
 const REPORT_EVERY = 30
@@ -149,14 +150,6 @@ async function flood (port: number): Promise<void> {
   const socket = tls.connect({ host: '127.0.0.1', port, ALPNProtocols: ['h2'], rejectUnauthorized: false })
   socket.on('error', () => {})
   await once(socket, 'secureConnect')
-  const frame = (type: number, flags: number, stream: number, payload: Buffer): Buffer => {
-    const head = Buffer.alloc(9)
-    head.writeUIntBE(payload.length, 0, 3)
-    head[3] = type
-    head[4] = flags
-    head.writeUInt32BE(stream, 5)
-    return Buffer.concat([head, payload])
-  }
   const block = Buffer.from([0x82, 0x87, 0x84, 0x41, 0x09, ...Buffer.from('127.0.0.1')])
   const frames = [Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'), frame(4, 0, 0, Buffer.alloc(0))]
   for (let i = 0; i < 2000; i++) frames.push(frame(1, 0x5, 1 + 2 * i, block))

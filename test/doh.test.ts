@@ -3,7 +3,6 @@ import { execFile, spawn } from 'node:child_process'
 import { createSocket } from 'node:dgram'
 import { once } from 'node:events'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import dnsPacket from 'dns-packet'
@@ -13,7 +12,7 @@ import kindRouter from '@kinds/kind-router'
 import snippetsUi from '@kinds/snippets-ui'
 import { dohEndpoints } from '@kinds/endpoint-table/doh'
 import { forward } from '../packages/endpoint-table/src/doh/upstream.ts'
-import { startChild, which } from '../packages/kind-router/test/support/child.ts'
+import { freePort, startChild, which } from '../packages/kind-router/test/support/child.ts'
 import { settles } from '../packages/kind-router/test/support/sockets.ts'
 
 /** A tool the test runs: in CI its absence fails the test, here it skips with a reason. */
@@ -24,14 +23,6 @@ function missing (name: string, pkg: string): string | false {
 const noKresd = missing('kresd', 'knot-resolver')
 const noKdig = missing('kdig', 'knot-dnsutils') || noKresd
 const noCurl = missing('curl', 'curl') || noKresd
-
-async function freePort (): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as AddressInfo
-  await new Promise(resolve => server.close(resolve))
-  return port
-}
 
 function run (command: string, args: string[]): Promise<{ code: number, stdout: string, stderr: string }> {
   return new Promise(resolve => {

@@ -1,25 +1,16 @@
 // End to end: the seed chapter's program (examples/seed-chapter) and the seed's own curl commands.
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { createServer, type AddressInfo } from 'node:net'
 import { createInterface } from 'node:readline'
 import tls from 'node:tls'
 import { fileURLToPath } from 'node:url'
 import tap, { test } from 'tap'
-import { settles, which } from '../packages/kind-router/test/support/child.ts'
+import { freePort, settles, which } from '../packages/kind-router/test/support/child.ts'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 
 const curlPath = which('curl')
 const noCurl = curlPath === undefined ? 'curl is not installed: the seed\'s commands need the real curl binary (apt-get install curl)' : false
-
-async function freePort (): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as AddressInfo
-  await new Promise(resolve => server.close(resolve))
-  return port
-}
 
 interface Curl { code: number | null, stdout: Buffer, stderr: string }
 function curl (...args: string[]): Promise<Curl> {

@@ -1,9 +1,8 @@
-import { once } from 'node:events'
 import { test } from 'tap'
 import WebSocket from 'ws'
 import type { EndpointTable } from '@kinds/endpoint-table'
 import { errors } from '../src/index.ts'
-import { agent, build, ephemeralCa, fetchText, rawExchange, serve, settles } from './support/sockets.ts'
+import { agent, build, echo, ephemeralCa, fetchText, rawExchange, serve, settles } from './support/sockets.ts'
 
 const endpoints: EndpointTable = {
   '/hello': ['text/plain', () => 'hello'],
@@ -25,18 +24,6 @@ async function handshake (url: string, options: WebSocket.ClientOptions = {}): P
   }), 'the handshake')
   ws.terminate()
   return result
-}
-
-async function echo (url: string, options: WebSocket.ClientOptions): Promise<string> {
-  const ws = new WebSocket(url, options)
-  try {
-    await settles(once(ws, 'open'), 'open')
-    ws.send('ping')
-    const [data] = await settles(once(ws, 'message'), 'the echo') as [WebSocket.RawData]
-    return data.toString()
-  } finally {
-    ws.close()
-  }
 }
 
 test('auth with a bearer token: 401 with www-authenticate without it, 200 with it, on HTTP and the upgrade', async t => {

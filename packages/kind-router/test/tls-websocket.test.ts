@@ -1,25 +1,11 @@
-import { once } from 'node:events'
 import { test } from 'tap'
-import WebSocket from 'ws'
 import type { EndpointTable } from '@kinds/endpoint-table'
-import { agent, build, ephemeralCa, fetchText, serve, settles } from './support/sockets.ts'
+import { agent, build, echo, ephemeralCa, fetchText, serve } from './support/sockets.ts'
 
 const endpoints: EndpointTable = {
   '/echo': ['text/plain', () => 'use a WebSocket', async (_h, ws) => {
     for await (const message of ws) await ws.send(`echo ${message.toString()}`)
   }]
-}
-
-async function echo (url: string, options: WebSocket.ClientOptions): Promise<string> {
-  const ws = new WebSocket(url, options)
-  try {
-    await settles(once(ws, 'open'), 'open')
-    ws.send('ping')
-    const [data] = await settles(once(ws, 'message'), 'the echo') as [WebSocket.RawData]
-    return data.toString()
-  } finally {
-    ws.close()
-  }
 }
 
 for (const tlsMode of [true, undefined]) {

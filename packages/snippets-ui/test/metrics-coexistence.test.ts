@@ -1,12 +1,10 @@
 // fastify-metrics on a kind and the user's own metrics, all on app.stats.registry, all in webmgmt's one /metrics.
 import { test, type Test } from 'tap'
-import Fastify, { type FastifyInstance } from 'fastify'
 import fastifyMetricsModule, { type IMetricsPluginOptions } from 'fastify-metrics'
 import { collectDefaultMetrics, Counter, Registry } from 'prom-client'
-import kindRouter, { type KindConfig } from '@kinds/kind-router'
+import type { KindConfig } from '@kinds/kind-router'
 import type { EndpointTable } from '@kinds/endpoint-table'
-import snippetsUi from '../src/index.ts'
-import { apiEndpoints, traffic } from './support/app.ts'
+import { apiEndpoints, build, traffic, type Built, type ConfigureApi } from './support/app.ts'
 import { families, sample, scrapeText } from './support/scrape.ts'
 
 // A CommonJS module whose plugin is its `default` export.
@@ -32,22 +30,9 @@ function onRegistry (registry: Registry): Partial<IMetricsPluginOptions> {
   }
 }
 
-type Setup = (app: FastifyInstance) => Promise<void>
-
 /** An app with webmgmt and an `api` kind that `configure` makes, both listening on port 0. */
-async function start (t: Pick<Test, 'teardown'>, configure: Setup, registry?: Registry): Promise<{ app: FastifyInstance, webmgmt: string, api: string }> {
-  const app = Fastify({ logger: false })
-  await app.register(kindRouter)
-  await app.register(snippetsUi, registry === undefined ? { metricsMaxAge: 0 } : { registry, metricsMaxAge: 0 })
-  await configure(app)
-  t.teardown(async () => {
-    for (const l of app.net.list()) if (l.address !== undefined) await app.net.close(l.address, l.port).catch(() => {})
-    await app.close()
-  })
-  await app.ready()
-  const [w] = await app.net.listen('127.0.0.1', 0, { kind: 'webmgmt' })
-  const [a] = await app.net.listen('127.0.0.1', 0, { kind: 'api' })
-  return { app, webmgmt: `http://127.0.0.1:${w!.port}`, api: `http://127.0.0.1:${a!.port}` }
+async function start (t: Pick<Test, 'teardown'>, configure: ConfigureApi, registry?: Registry): Promise<Built> {
+  return await build(t, registry === undefined ? { metricsMaxAge: 0 } : { registry, metricsMaxAge: 0 }, configure)
 }
 
 /** Every metric name that has a `# TYPE` line more than once. */

@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { Test } from 'tap'
 import { Agent, request } from 'undici'
+import WebSocket from 'ws'
 import kindRouter, { getEphemeralCertificate, type KindConfig, type ListenerInfo } from '../../src/index.ts'
 
 /** One line of the captured pino log. */
@@ -103,4 +104,18 @@ export async function settles<T> (promise: Promise<T>, what: string, ms = 5000):
 /** Request lines of the log: the one info line per request. */
 export function requestLines (logs: LogLine[]): LogLine[] {
   return logs.filter(line => line.msg === 'request')
+}
+
+/** Opens a WebSocket, sends `ping` and resolves to the first message back (the echo endpoints answer `echo ping`). */
+export
+async function echo (url: string, options: WebSocket.ClientOptions): Promise<string> {
+  const ws = new WebSocket(url, options)
+  try {
+    await settles(once(ws, 'open'), 'open')
+    ws.send('ping')
+    const [data] = await settles(once(ws, 'message'), 'the echo') as [WebSocket.RawData]
+    return data.toString()
+  } finally {
+    ws.close()
+  }
 }

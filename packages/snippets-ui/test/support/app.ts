@@ -23,11 +23,16 @@ export const apiEndpoints: EndpointTable = {
   '/echo': ['text/plain', () => 'echo', async (_h, ws) => { for await (const m of ws) await ws.send(m) }]
 }
 
-export async function build (t: Pick<Test, 'teardown'>, options: SnippetsUiOptions = {}): Promise<Built> {
+/** How a test makes its `api` kind; the default serves `apiEndpoints`. */
+export type ConfigureApi = (app: FastifyInstance) => Promise<void>
+
+const defaultApi: ConfigureApi = async app => { await app.http.config({ endpoints: apiEndpoints }, 'api') }
+
+export async function build (t: Pick<Test, 'teardown'>, options: SnippetsUiOptions = {}, configure: ConfigureApi = defaultApi): Promise<Built> {
   const app = Fastify({ logger: false })
   await app.register(kindRouter)
   await app.register(snippetsUi, options)
-  await app.http.config({ endpoints: apiEndpoints }, 'api')
+  await configure(app)
   t.teardown(async () => {
     // Listeners first, each by its address, then the app.
     for (const l of app.net.list()) if (l.address !== undefined) await app.net.close(l.address, l.port).catch(() => {})
