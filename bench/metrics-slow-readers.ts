@@ -11,6 +11,9 @@ import { startNodeServer } from './lib/server-process.ts'
 const readers = Number(process.argv.find(a => a.startsWith('--readers='))?.split('=')[1] ?? 1000)
 const scrapes = Number(process.argv.find(a => a.startsWith('--scrapes='))?.split('=')[1] ?? 10)
 const seconds = Number(process.argv.find(a => a.startsWith('--duration='))?.split('=')[1] ?? 5)
+const maxAges = (process.argv.find(a => a.startsWith('--max-age='))?.split('=')[1] ?? '1000,0').split(',').map(Number)
+/** `--cpu-prof=DIR`: the server writes a CPU profile there when it stops. */
+const profileDir = process.argv.find(a => a.startsWith('--cpu-prof='))?.split('=')[1]
 
 /** The server's own CPU seconds, from its /stats. */
 async function cpuSeconds (base: string): Promise<number> {
@@ -44,7 +47,7 @@ function percentile (sorted: number[], p: number): number {
 
 async function run (maxAge: number): Promise<void> {
   process.env.METRICS_MAX_AGE = String(maxAge)
-  const server = await startNodeServer(`webmgmt metricsMaxAge=${maxAge}`, 'webmgmt-metrics.ts')
+  const server = await startNodeServer(`webmgmt metricsMaxAge=${maxAge}`, 'webmgmt-metrics.ts', profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir])
   const base = `http://127.0.0.1:${server.port}`
   const cpuBefore = await cpuSeconds(base)
   const sockets: net.Socket[] = []
@@ -72,4 +75,4 @@ async function run (maxAge: number): Promise<void> {
   console.log(`metricsMaxAge=${maxAge}: ${readers} slow readers x ${scrapes} scrapes; probe GET /stats n=${latencies.length} p50=${percentile(latencies, 0.5).toFixed(1)} ms p99=${percentile(latencies, 0.99).toFixed(1)} ms max=${latencies[latencies.length - 1]!.toFixed(1)} ms; server CPU ${cpu.toFixed(2)} s in ${seconds} s`)
 }
 
-for (const maxAge of [1000, 0]) await run(maxAge)
+for (const maxAge of maxAges) await run(maxAge)

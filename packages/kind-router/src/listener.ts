@@ -9,6 +9,7 @@ import type { ResolvedConfig } from './config.js'
 import { SessionGuard } from './h2-session-guard.js'
 import { toleratedAuthority } from './authority.js'
 import { sniff } from './sniff.js'
+import { pipelined } from './fair-queue.js'
 
 /** Where a listener listens. */
 export type ListenTarget =
@@ -278,7 +279,16 @@ export class Listener {
       return
     }
     if (!req.complete && hasBody(req)) this.#bodyDeadline(req, res, Math.min(config.requestTimeout, config.handlerTimeout))
-    this.#host.dispatch(this.kind, req, res)
+    // HTTP/1.1 pipelining: Node gives a response its socket only when the ones before it are done.
+    if ((res as ServerResponse).socket === null) this.#later(req, res)
+    else this.#host.dispatch(this.kind, req, res)
+  }
+
+  /** A pipelined request waits its turn behind the first requests of other connections. */
+  #later (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse): void {
+    pipelined.push(() => {
+      if (!req.socket.destroyed) this.#host.dispatch(this.kind, req, res)
+    })
   }
 
   /** A body that has not arrived when time is up gets 408, before the handler's own timeout can say 503. */

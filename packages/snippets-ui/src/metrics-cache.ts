@@ -9,7 +9,8 @@ const gzip = promisify(gzipCallback)
 
 interface Rendered {
   at: number
-  text: string
+  /** The text encoded once: every scraper gets these bytes, not a fresh encoding of the string. */
+  body: Buffer
   gzipped: Promise<Buffer> | undefined
 }
 
@@ -35,7 +36,7 @@ export class MetricsCache {
     stream.reply.header('vary', 'accept-encoding')
     if (this.#accepts(h.get('accept-encoding'))) {
       // A failed gzip is not kept: the next scraper tries again.
-      rendered.gzipped ??= gzip(rendered.text).catch(err => {
+      rendered.gzipped ??= gzip(rendered.body).catch(err => {
         rendered.gzipped = undefined
         throw err
       })
@@ -43,7 +44,7 @@ export class MetricsCache {
       stream.reply.header('content-encoding', 'gzip')
       return body
     }
-    return rendered.text
+    return rendered.body
   }
 
   #accepts (header: string | undefined): boolean {
@@ -60,7 +61,7 @@ export class MetricsCache {
   async #render (): Promise<Rendered> {
     const text = await this.#registry.metrics()
     // Stamped when the render ends, so a render slower than maxAge is still served to the next scrapers.
-    this.#rendered = { at: performance.now(), text, gzipped: undefined }
+    this.#rendered = { at: performance.now(), body: Buffer.from(text), gzipped: undefined }
     return this.#rendered
   }
 }

@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto'
+import { randomFillSync } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import fp from 'fastify-plugin'
-import helmet from '@fastify/helmet'
+import helmet from 'helmet'
 import { KINDS_ERR_UI_OPTION } from './errors.js'
 
 /** `strict-transport-security` of webmgmt, sent only when webmgmt is TLS-only. */
@@ -21,11 +21,28 @@ export interface SecurityHeadersOptions {
 const kNonce = Symbol('kinds.cspNonce')
 type Nonced = ServerResponse & { [kNonce]?: string }
 
+/** Random bytes drawn 4 KiB at a time: a nonce is 16 of them, without a call into OpenSSL per response. */
+const pool = Buffer.alloc(4096)
+let used = pool.length
+
+function freshNonce (): string {
+  if (used === pool.length) {
+    randomFillSync(pool)
+    used = 0
+  }
+  used += 16
+  return pool.toString('base64', used - 16, used)
+}
+
+function nonceOf (res: ServerResponse): string {
+  const raw = res as Nonced
+  raw[kNonce] ??= freshNonce()
+  return raw[kNonce]
+}
+
 /** The CSP nonce of this response: the page gives it to its own script and to every snippet's `<script>`. */
 export function cspNonce (reply: FastifyReply): string {
-  const raw = reply.raw as Nonced
-  raw[kNonce] ??= randomBytes(16).toString('base64')
-  return raw[kNonce]
+  return nonceOf(reply.raw)
 }
 
 /** Checks the `hsts` option as it is given. */
@@ -45,14 +62,13 @@ export function checkHsts (value: unknown): HstsOptions | false {
  * HSTS only when asked and webmgmt is TLS-only.
  */
 const securityHeaders: FastifyPluginAsync<SecurityHeadersOptions> = async function securityHeaders (app, options) {
-  app.addHook('onRequest', async (_request, reply) => { cspNonce(reply) })
-  await app.register(helmet, {
-    global: true,
+  // Built once: @fastify/helmet would build helmet's middleware again for every request.
+  const apply = helmet({
     contentSecurityPolicy: {
       useDefaults: false,
       directives: {
         defaultSrc: ["'self'"],
-        scriptSrc: ["'self'", (_req: IncomingMessage, res: ServerResponse) => `'nonce-${(res as Nonced)[kNonce] ?? ''}'`],
+        scriptSrc: ["'self'", (_req: IncomingMessage, res: ServerResponse) => `'nonce-${nonceOf(res)}'`],
         // Snippets are trusted HTML and may carry style attributes: inline styles stay allowed.
         styleSrc: ["'self'", "'unsafe-inline'"],
         imgSrc: ["'self'", 'data:'],
@@ -69,6 +85,7 @@ const securityHeaders: FastifyPluginAsync<SecurityHeadersOptions> = async functi
     xFrameOptions: { action: 'deny' },
     strictTransportSecurity: false
   })
+  app.addHook('onRequest', (request, reply, done) => { apply(request.raw, reply.raw, done as (err?: unknown) => void) })
   const hsts = options.hsts
   if (hsts !== false) {
     const value = `max-age=${hsts.maxAge}${hsts.includeSubDomains === true ? '; includeSubDomains' : ''}`
