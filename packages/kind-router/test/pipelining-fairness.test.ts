@@ -1,0 +1,84 @@
+import { once } from 'node:events'
+import net from 'node:net'
+import { test } from 'tap'
+import type { EndpointTable } from '@kinds/endpoint-table'
+import { build, serve, settles } from './support/sockets.ts'
+
+/** Requests the handlers saw, in the order they ran. */
+const order: string[] = []
+let onFirst: (() => void) | undefined
+
+function spin (ms: number): void {
+  const end = performance.now() + ms
+  while (performance.now() < end);
+}
+
+const endpoints: EndpointTable = {
+  '/work': ['text/plain', h => {
+    order.push(h.get(':path')!)
+    if (order.length === 1) onFirst?.()
+    // Each answer costs the event loop a little, as a render of /metrics does.
+    spin(2)
+    return 'done'
+  }]
+}
+
+/** A keep-alive connection that has been answered once, so the listener has told plain HTTP/1.1 from TLS on it. */
+async function warm (port: number): Promise<net.Socket> {
+  const socket = net.connect(port, '127.0.0.1')
+  socket.setEncoding('latin1')
+  await once(socket, 'connect')
+  socket.write('GET /warm HTTP/1.1\r\nhost: x\r\n\r\n')
+  await once(socket, 'data')
+  return socket
+}
+
+/** Resolves once `count` answers came on the socket. */
+async function answers (socket: net.Socket, count: number): Promise<string> {
+  let text = ''
+  socket.on('data', (chunk: string) => { text += chunk })
+  while ((text.match(/HTTP\/1\.1 /g) ?? []).length < count) await once(socket, 'data')
+  return text
+}
+
+for (const tls of [false, undefined]) {
+  test(`a connection's pipelined requests wait behind another connection's request (tls: ${String(tls)})`, async t => {
+    const { app } = await build(t)
+    const port = await serve(app, 'svc', { endpoints: { ...endpoints, '/warm': ['text/plain', 'ok'] }, ...(tls === undefined ? {} : { tls }) })
+    const greedy = await warm(port)
+    const other = await warm(port)
+    t.teardown(() => { greedy.destroy(); other.destroy() })
+    order.length = 0
+    // The other client asks while the greedy one's first request is being answered: its bytes come after all of greedy's.
+    onFirst = () => other.write('GET /work?other HTTP/1.1\r\nhost: x\r\n\r\n')
+    const pipelined = 50
+    let burst = ''
+    for (let i = 0; i < pipelined; i++) burst += `GET /work?greedy=${i} HTTP/1.1\r\nhost: x\r\n\r\n`
+    greedy.write(burst)
+    const [greedyText, otherText] = await settles(Promise.all([answers(greedy, pipelined), answers(other, 1)]), 'every answer')
+    t.equal((greedyText.match(/HTTP\/1\.1 200 /g) ?? []).length, pipelined, 'every pipelined request is answered')
+    t.match(otherText, /^HTTP\/1\.1 200 /, 'the other client is answered')
+    const greedyOrder = order.filter(path => path.includes('greedy')).map(path => Number(path.split('=')[1]))
+    t.same(greedyOrder, [...Array(pipelined).keys()], 'the pipelined requests run in the order they were sent')
+    const position = order.indexOf('/work?other')
+    t.ok(position > 0 && position < pipelined, `the other request ran before the greedy connection's last one (position ${position} of ${order.length})`)
+    onFirst = undefined
+  })
+}
+
+test('a pipelined request of a connection that is gone is not run', async t => {
+  const { app } = await build(t)
+  const port = await serve(app, 'svc', { endpoints: { ...endpoints, '/warm': ['text/plain', 'ok'] }, tls: false })
+  const greedy = await warm(port)
+  order.length = 0
+  // The first answer destroys the connection (from the client's side): the queued ones are dropped.
+  onFirst = () => greedy.destroy()
+  let burst = ''
+  for (let i = 0; i < 50; i++) burst += `GET /work?greedy=${i} HTTP/1.1\r\nhost: x\r\n\r\n`
+  greedy.write(burst)
+  await settles(once(greedy, 'close'), 'the connection closing')
+  const probe = await warm(port)
+  probe.destroy()
+  t.ok(order.length < 50, `fewer than the 50 requests ran (${order.length})`)
+  onFirst = undefined
+})
