@@ -64,7 +64,10 @@ async function startKresd (): Promise<string> {
     try {
       await forward(query('www.example.com', 1), upstream, 100)
       return `127.0.0.1:${port}`
-    } catch {}
+    } catch {
+      // Refused at once while kresd is not listening yet.
+      await new Promise(resolve => setTimeout(resolve, 50))
+    }
   }
   throw new Error(`kresd does not answer on ${port}: ${stderr}`)
 }
@@ -167,6 +170,32 @@ test('an upstream that does not answer within timeout gets the client a 504', as
   t.equal(res.status, 504, 'a 504')
   t.equal(await res.text(), 'upstream timed out')
   t.equal(received, 1, 'the query reached the upstream once')
+})
+
+test('an IPv6 upstream written in a long form gets its answers, and an unreachable one a 502 at once', async t => {
+  const fake = createSocket('udp6')
+  fake.bind(0, '::1')
+  await once(fake, 'listening')
+  // Answers every query with one A record, as an upstream would.
+  fake.on('message', (message, from) => {
+    const asked = dnsPacket.decode(message)
+    const answer = dnsPacket.encode({ id: asked.id, type: 'response', flags: dnsPacket.RECURSION_DESIRED, questions: asked.questions, answers: [{ type: 'A', name: 'www.example.com', ttl: 5, data: ADDRESS }] })
+    fake.send(answer, from.port, from.address)
+  })
+  t.teardown(() => fake.close())
+  const { doh } = await build(t, { upstream: `[0:0:0::1]:${fake.address().port}`, timeout: 2000 })
+  const res = await settles(fetch(`http://127.0.0.1:${doh}/doh?dns=${query('www.example.com').toString('base64url')}`), 'the answer')
+  t.equal(res.status, 200, 'a 200, not a 504: the answer from ::1 counts for 0:0:0::1')
+  t.same(addresses(Buffer.from(await res.arrayBuffer())), [ADDRESS], 'the upstream\'s answer')
+  // Nothing listens there: the kernel says so, and the client hears it long before the timeout.
+  const closed = createSocket('udp6')
+  closed.bind(0, '::1')
+  await once(closed, 'listening')
+  const port = closed.address().port
+  closed.close()
+  const gone = await build(t, { upstream: `[::1]:${port}`, timeout: 10_000 })
+  const refused = await settles(fetch(`http://127.0.0.1:${gone.doh}/doh?dns=${query('www.example.com').toString('base64url')}`), 'the 502', 5000)
+  t.equal(refused.status, 502, 'a 502 for an upstream that refuses')
 })
 
 test('an upstream whose truncated answer cannot be asked again over TCP gets the client a 502', async t => {

@@ -13,7 +13,8 @@ export function parseUpstream (text: string): Upstream | undefined {
   const host = match[1]!
   const port = match[2] === undefined ? 53 : Number(match[2])
   if (isIP(host) === 0 || !Number.isInteger(port) || port < 1 || port > 65535) return undefined
-  return { host, port }
+  // One spelling of each IPv6 address (`0:0::1` is `::1`), as the logs and errors give it.
+  return { host: isIP(host) === 6 ? new URL(`http://[${host}]/`).hostname.slice(1, -1) : host, port }
 }
 
 /** The upstream did not answer in time. */
@@ -57,12 +58,15 @@ function overUdp (query: Buffer, id: number, upstream: Upstream, abort: AbortSig
     if (abort.aborted) return onAbort()
     abort.addEventListener('abort', onAbort)
     socket.on('error', err => done(err))
-    // Only an answer from the upstream to this query's ID counts; anything else is dropped.
-    socket.on('message', (message, from) => {
-      if (from.port !== upstream.port || from.address !== upstream.host || message.length < 12 || message.readUInt16BE(0) !== id) return
+    // A connected socket: the kernel gives it datagrams from the upstream only, however its address is written.
+    // Of those, only an answer to this query's ID counts; anything else is dropped.
+    socket.on('message', message => {
+      if (message.length < 12 || message.readUInt16BE(0) !== id) return
       done(null, message)
     })
-    socket.send(query, upstream.port, upstream.host, err => { if (err != null) done(err) })
+    socket.connect(upstream.port, upstream.host, () => {
+      if (!settled) socket.send(query, err => { if (err != null) done(err) })
+    })
   })
 }
 
