@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net'
 import { performance } from 'node:perf_hooks'
 
 /** Work of the queue each event-loop turn, in ms, before it yields to I/O. */
@@ -60,4 +61,27 @@ class FairQueue {
 
 function noop (): void {}
 
-export const pipelined = new FairQueue()
+const queue = new FairQueue()
+
+/** Requests of one connection that may wait in the queue; a connection that pipelines more is cut off. */
+export const MAX_QUEUED_PER_CONNECTION = 256
+
+const queued = new WeakMap<Socket, number>()
+
+/**
+ * Runs `job`, a request `socket` pipelined behind another, on a later turn; false
+ * (and nothing queued) when the socket has `MAX_QUEUED_PER_CONNECTION` waiting
+ * already. Node stops reading a socket only for answers it has buffered, and
+ * these are not answered yet: without the bound a client could queue requests
+ * without end. A job whose socket was destroyed meanwhile does not run.
+ */
+export function deferPipelined (socket: Socket, job: () => void): boolean {
+  const count = (queued.get(socket) ?? 0) + 1
+  if (count > MAX_QUEUED_PER_CONNECTION) return false
+  queued.set(socket, count)
+  queue.push(() => {
+    queued.set(socket, queued.get(socket)! - 1)
+    if (!socket.destroyed) job()
+  })
+  return true
+}

@@ -9,7 +9,7 @@ import type { ResolvedConfig } from './config.js'
 import { SessionGuard } from './h2-session-guard.js'
 import { toleratedAuthority } from './authority.js'
 import { sniff } from './sniff.js'
-import { pipelined } from './fair-queue.js'
+import { deferPipelined, MAX_QUEUED_PER_CONNECTION } from './fair-queue.js'
 
 /** Where a listener listens. */
 export type ListenTarget =
@@ -286,9 +286,11 @@ export class Listener {
 
   /** A pipelined request waits its turn behind the first requests of other connections. */
   #later (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse): void {
-    pipelined.push(() => {
-      if (!req.socket.destroyed) this.#host.dispatch(this.kind, req, res)
-    })
+    const socket = req.socket as Socket
+    if (deferPipelined(socket, () => this.#host.dispatch(this.kind, req, res))) return
+    if (socket.destroyed) return
+    this.#host.log.info({ kind: this.kind, peer: socket.remoteAddress, limit: MAX_QUEUED_PER_CONNECTION }, 'connection closed: too many pipelined requests waiting')
+    socket.destroy()
   }
 
   /** A body that has not arrived when time is up gets 408, before the handler's own timeout can say 503. */

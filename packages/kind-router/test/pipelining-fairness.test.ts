@@ -82,3 +82,45 @@ test('a pipelined request of a connection that is gone is not run', async t => {
   t.ok(order.length < 50, `fewer than the 50 requests ran (${order.length})`)
   onFirst = undefined
 })
+
+test('a connection that pipelines 2,000 requests a hundred at a time gets every answer, in order', async t => {
+  const { app } = await build(t)
+  const port = await serve(app, 'svc', { endpoints: { '/n': ['text/plain', h => h.get(':path')!.slice(5)] }, tls: false })
+  const socket = net.connect(port, '127.0.0.1')
+  socket.setEncoding('latin1')
+  t.teardown(() => socket.destroy())
+  await once(socket, 'connect')
+  const count = 2000
+  let all = ''
+  socket.on('data', (chunk: string) => { all += chunk })
+  // A hundred at a time, each hundred once the one before is answered: never more than the limit waiting.
+  for (let i = 0; i < count; i += 100) {
+    let burst = ''
+    for (let j = i; j < i + 100; j++) burst += `GET /n?i=${j} HTTP/1.1\r\nhost: x\r\n\r\n`
+    socket.write(burst)
+    await settles((async () => { while ((all.match(/HTTP\/1\.1 /g) ?? []).length < i + 100) await once(socket, 'data') })(), `answers to ${i + 100} requests`, 10_000)
+  }
+  const bodies = all.split('HTTP/1.1 200 OK').slice(1).map(answer => answer.split('\r\n\r\n')[1])
+  t.equal(bodies.length, count, 'every request answered 200')
+  t.same(bodies.map(body => Number(body!.replace('i=', ''))), [...Array(count).keys()], 'in the order they were sent')
+})
+
+test('a connection that pipelines more than 256 requests at once is cut off with a log line; others are served', async t => {
+  const { app, logs } = await build(t)
+  const port = await serve(app, 'svc', { endpoints: { '/n': ['text/plain', 'n'] }, tls: false })
+  const socket = net.connect(port, '127.0.0.1')
+  socket.setEncoding('latin1')
+  socket.on('error', () => {})
+  t.teardown(() => socket.destroy())
+  await once(socket, 'connect')
+  let received = ''
+  socket.on('data', (chunk: string) => { received += chunk })
+  socket.write('GET /n HTTP/1.1\r\nhost: x\r\n\r\n'.repeat(1000))
+  await settles(once(socket, 'close'), 'the server cutting the connection')
+  const answered = (received.match(/HTTP\/1\.1 200 /g) ?? []).length
+  t.ok(answered < 1000, `not every request was answered (${answered} of 1000)`)
+  t.equal(logs.filter(line => line.msg === 'connection closed: too many pipelined requests waiting' && line.kind === 'svc' && line.limit === 256).length, 1, 'one log line naming the limit')
+  const other = await warm(port)
+  other.destroy()
+  t.pass('another client is served')
+})
