@@ -167,7 +167,8 @@ export class Listener {
     const info: ListenerInfo = {
       kind: this.kind,
       tls,
-      protocols: tls === false ? ['http/1.1'] : ['h2', 'http/1.1'],
+      // A port that reads the first bytes also takes h2c with prior knowledge (the HTTP/2 preface in clear).
+      protocols: tls === true ? ['h2', 'http/1.1'] : tls === false ? ['http/1.1', 'h2c'] : ['h2', 'http/1.1', 'h2c'],
       connections: this.#sockets.size
     }
     const address = this.#tcp.address()

@@ -16,16 +16,17 @@ test('net.list reports each listener: kind, address and port or path, tls and pr
 
   const list = app.net.list()
   t.match(list, [
-    { kind: 'auto', address: '127.0.0.1', port: auto?.port, tls: 'auto', protocols: ['h2', 'http/1.1'] },
+    { kind: 'auto', address: '127.0.0.1', port: auto?.port, tls: 'auto', protocols: ['h2', 'http/1.1', 'h2c'] },
     { kind: 'secure', address: '::1', port: secure?.port, tls: true, protocols: ['h2', 'http/1.1'] },
-    { kind: 'plain', path: socketPath, tls: false, protocols: ['http/1.1'] }
+    { kind: 'plain', path: socketPath, tls: false, protocols: ['http/1.1', 'h2c'] }
   ])
   t.equal(list.length, 3)
+  t.same(list.map(l => l.protocols), [['h2', 'http/1.1', 'h2c'], ['h2', 'http/1.1'], ['http/1.1', 'h2c']], 'h2c wherever the first bytes are read')
   t.ok(typeof auto?.port === 'number' && auto.port > 0, 'port 0 is reported as the port bound')
   t.equal(list[2]?.port, undefined, 'a path has no port')
   t.equal(list[0]?.path, undefined, 'a port has no path')
   t.same(list.map(l => l.connections), [0, 0, 0])
 
   await app.http.config({ endpoints: {}, tls: false }, 'auto')
-  t.match(app.net.list()[0], { kind: 'auto', tls: false, protocols: ['http/1.1'] }, 'it follows a change of the kind\'s tls')
+  t.match(app.net.list()[0], { kind: 'auto', tls: false, protocols: ['http/1.1', 'h2c'] }, 'it follows a change of the kind\'s tls')
 })
