@@ -22,7 +22,7 @@ test('the page carries charts, the metric picker, instances, listeners and each 
   for (const id of ['chart-kinds', 'chart-status', 'chart-latency', 'chart-picked', 'metric-list', 'instances-body', 'listeners', 'endpoints', 'modules-menu']) {
     t.match(body, `id="${id}"`, id)
   }
-  t.match(body, /<code>127\.0\.0\.1:\d+<\/code><\/td><td data-label="TLS">plain \+ TLS<\/td><td data-label="Protocols">h2, http\/1\.1<\/td>/, 'a listener row: address, TLS, protocols')
+  t.match(body, /<code>127\.0\.0\.1:\d+<\/code><\/td><td data-label="TLS">plain \+ TLS<\/td><td data-label="Protocols">h2, http\/1\.1, h2c<\/td>/, 'a listener row: address, TLS, protocols')
   t.match(body, '<span class="kind">api</span>')
   t.match(body, /<code>\/echo<\/code><\/td><td data-label="MIME">text\/plain<\/td><td data-label="WebSocket"><span class="yes">yes<\/span>/, 'an endpoint: path, MIME, WebSocket')
   t.match(body, /<code>\/ok<\/code><\/td><td data-label="MIME">application\/json<\/td><td data-label="WebSocket"><span class="no">no<\/span>/)
