@@ -164,3 +164,10 @@ test('workers share a Unix socket path, and a stale socket file left there is re
   child.process.kill('SIGTERM')
   t.same(await settles(child.exited, 'the primary exiting', 20_000), { code: 0, signal: null })
 })
+
+test('a first worker whose setup fails stops the primary with exit 1 instead of restarting it forever', async t => {
+  const child = startChild(t, process.execPath, ['--import', 'tsx', fixture], { WORKERS: '2', BROKEN: '1' })
+  t.same(await settles(child.exited, 'the primary exiting', 30_000), { code: 1, signal: null }, 'exit code 1')
+  t.match(child.stderr(), /a broken setup/, 'the setup\'s error is printed')
+  t.match(child.stderr(), /worker 0 \(pid \d+\) exited before it was up/, 'and why the primary stops')
+})
