@@ -1,10 +1,14 @@
 // The chapter "Custom HTTP services" of Knot Resolver's HTTP module, line for line in TypeScript.
 // webmgmt on https://localhost:8453 (ephemeral certificate), myservice on http://localhost:8080.
 import assert from 'node:assert'
+import cluster from 'node:cluster'
 import Fastify from 'fastify'
 import kindRouter, { closeOnSignals, formatAddress, type AuthConfig } from '@kinds/kind-router'
 import snippetsUi from '@kinds/snippets-ui'
 import { headers, sleep, status, type Endpoint, type ServeHandler } from '@kinds/endpoint-table'
+
+// Not in the chapter: WORKERS=2 (or auto, one per core) runs what follows in that many worker processes.
+if (process.env.WORKERS !== undefined && cluster.isPrimary) await import('./workers.js')
 
 const host = process.env.HOST ?? 'localhost'
 const webmgmtPort = Number(process.env.WEBMGMT_PORT ?? 8453)

@@ -63,3 +63,10 @@ export function withCause<E extends Error> (error: E, cause: unknown): E {
   (error as { cause?: unknown }).cause = cause
   return error
 }
+
+export const KINDS_ERR_WORKERS_OPTION = createError<[string, string]>(
+  'KINDS_ERR_WORKERS_OPTION',
+  'runWorkers option %s: %s',
+  500,
+  TypeError
+)

@@ -1,3 +1,4 @@
+import cluster from 'node:cluster'
 import { lstat, unlink } from 'node:fs/promises'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { createConnection } from 'node:net'
@@ -281,6 +282,8 @@ export class Router implements ListenerHost {
   async #bind (kind: string, target: ListenTarget): Promise<ListenerInfo> {
     if (this.#closed) throw new KINDS_ERR_CLOSED()
     await this.#ensureCertificate(kind, this.kindConfig(kind))
+    // In a cluster worker the primary binds, and a second listen on a path would be a second handle of its: the stale file goes first.
+    if (cluster.isWorker && 'path' in target && await isStaleSocket(target.path)) await unlink(target.path).catch(() => {})
     let listener = new Listener(kind, target, this)
     try {
       try {

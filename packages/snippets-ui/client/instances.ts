@@ -1,5 +1,6 @@
 // The Instances table: one row per process (and thread), with a CPU sparkline; a
-// process that stops appearing in the frames is shown dead instead of vanishing.
+// process that stops appearing in the frames is shown dead instead of vanishing, until a
+// worker restarted in its place is up.
 import type { StatsFrame, WorkerInfo } from '../src/wire.js'
 import { bytes, duration, ms, percent, text } from './format.js'
 
@@ -39,6 +40,7 @@ export class Instances {
         if (frame.time < row.seen) continue
         row.info = w
         row.seen = frame.time
+        if (w.worker !== undefined && w.status !== 'dead') this.#replaced(w.worker, key)
         row.cpu.push([frame.time, w.cpu.user + w.cpu.system])
         const cut = row.cpu.findIndex(([t]) => t >= frame.time - SPARK_SECONDS * 1000)
         if (cut > 0) row.cpu.splice(0, cut)
@@ -60,6 +62,16 @@ export class Instances {
     }
     const rows = [...this.#rows.values()].sort((a, b) => a.info.pid - b.info.pid || a.info.thread - b.info.thread).map(r => r.tr)
     if (rows.length > 0 && (this.#body.children.length !== rows.length || rows.some((tr, i) => this.#body.children[i] !== tr))) this.#body.replaceChildren(...rows)
+  }
+
+  /** A worker restarted in the place of a dead one: the dead one's row goes. */
+  #replaced (place: number, key: string): void {
+    for (const [other, row] of this.#rows) {
+      if (other !== key && row.info.worker === place) {
+        row.tr.remove()
+        this.#rows.delete(other)
+      }
+    }
   }
 
   #row (w: WorkerInfo): Row {

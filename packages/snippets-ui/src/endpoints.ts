@@ -18,6 +18,8 @@ export interface WebmgmtParts {
   router: Router
   net: NetApi
   snippets: HttpApi['snippets']
+  /** The text of /metrics: this process's registry, or the workers' aggregated. */
+  renderMetrics: () => Promise<string>
   /** Milliseconds a rendered /metrics is served again. */
   metricsMaxAge: number
 }
@@ -27,12 +29,12 @@ export function webmgmtEndpoints (parts: WebmgmtParts): EndpointTable {
   const { feed, metrics } = parts
   return {
     '/': ['text/html; charset=utf-8', readOnly((_h, stream) => renderPage({ ...pageModel(parts), nonce: cspNonce(stream.reply) }))],
-    '/stats': ['application/json', readOnly((h: RequestHeaders) => {
-      const poll = feed.poll()
+    '/stats': ['application/json', readOnly(async (h: RequestHeaders) => {
+      const poll = await feed.poll()
       // Pollers (the page without a WebSocket) also need to know which keys are gauges.
       return new URLSearchParams(h.get(':path')?.split('?')[1] ?? '').has('feed') ? { ...poll } : poll.stats
     }), feed.websocket],
-    '/metrics': [metrics.registry.contentType, readOnly(new MetricsCache(metrics.registry, parts.metricsMaxAge).serve)],
+    '/metrics': [metrics.registry.contentType, readOnly(new MetricsCache(parts.renderMetrics, parts.metricsMaxAge).serve)],
     ...healthEndpoints(parts.net)
   }
 }

@@ -1,7 +1,17 @@
 import type { EndpointWebSocket, RequestHeaders } from '@kinds/endpoint-table'
 import { isBucketKey, type StatsStore } from './stats.js'
 import type { ProcessSampler } from './process-sampler.js'
-import type { StatsFrame, StatsPoll } from './wire.js'
+import type { StatsFrame, StatsPoll, WorkerInfo } from './wire.js'
+
+/** The stats of every worker, summed, and the workers' rows: what a tick is made of in a cluster. */
+export interface StatsSample {
+  stats: Record<string, number>
+  gauges: string[]
+  workers: WorkerInfo[]
+}
+
+/** Gathers the sample of every worker (see cluster-stats.ts). */
+export type ClusterSource = () => Promise<StatsSample>
 
 /** A client whose socket holds this much unsent data misses ticks until it catches up. */
 const SLOW_CLIENT_BYTES = 1024 * 1024
@@ -28,18 +38,26 @@ export class StatsFeed {
   #ringBytes = 0
   /** The first message for new clients, made once a tick at most. */
   #hello: Buffer | undefined
-  #previous: Record<string, number>
+  /** The totals of the previous tick; undefined before a cluster's first gather. */
+  #previous: Record<string, number> | undefined
+  #gauges: Set<string>
+  readonly #cluster: ClusterSource | undefined
+  /** A cluster tick waits for the workers' answers: the next one is skipped until it is done. */
+  #ticking = false
   #timer: NodeJS.Timeout | undefined
   #frames = 0
 
-  constructor (stats: StatsStore, sampler: ProcessSampler, refresh: () => void, intervalMs: number) {
+  /** Without `cluster`, the figures of this process; with it, the sum over the workers it gathers. */
+  constructor (stats: StatsStore, sampler: ProcessSampler, refresh: () => void, intervalMs: number, cluster?: ClusterSource) {
     this.#stats = stats
     this.#sampler = sampler
     this.#refresh = refresh
     this.#interval = intervalMs
+    this.#cluster = cluster
     this.#capacity = Math.ceil(HISTORY_MS / intervalMs)
     this.#refresh()
-    this.#previous = stats.snapshot()
+    this.#previous = cluster === undefined ? stats.snapshot() : undefined
+    this.#gauges = new Set(stats.gauges())
     this.#timer = setInterval(() => this.tick(), intervalMs)
     this.#timer.unref()
   }
@@ -58,22 +76,37 @@ export class StatsFeed {
     return this.#clients.size
   }
 
-  tick (): void {
+  tick (): void | Promise<void> {
     const worker = this.#sampler.sample()
-    this.#refresh()
-    const now = this.#stats.snapshot()
+    if (this.#cluster === undefined) {
+      this.#refresh()
+      this.#send({ stats: this.#stats.snapshot(), gauges: this.#stats.gauges(), workers: [worker] })
+      return
+    }
+    if (this.#ticking) return
+    this.#ticking = true
+    return this.#cluster().then(sample => this.#send(sample), () => {}).finally(() => { this.#ticking = false })
+  }
+
+  #send (sample: StatsSample): void {
+    const now = sample.stats
+    const previous = this.#previous
+    this.#previous = now
+    this.#setGauges(sample.gauges)
+    // A cluster's first gather is where the deltas start from.
+    if (previous === undefined || this.#timer === undefined) return
     const deltas: Record<string, number> = {}
     for (const [key, value] of Object.entries(now)) {
-      if (this.#stats.isGauge(key)) {
+      if (this.#gauges.has(key)) {
         deltas[key] = value
         continue
       }
-      const delta = round(value - (this.#previous[key] ?? 0))
+      // A worker that died took its counts with it: the sum drops, which is no traffic, not negative traffic.
+      const delta = Math.max(round(value - (previous[key] ?? 0)), 0)
       // Most buckets of most kinds are empty in a second: they are left out, which keeps the ring small.
       if (delta !== 0 || !isBucketKey(key)) deltas[key] = delta
     }
-    this.#previous = now
-    const frame: StatsFrame = { time: Date.now(), stats: deltas, workers: [worker] }
+    const frame: StatsFrame = { time: Date.now(), stats: deltas, workers: sample.workers }
     const bytes = Buffer.from(JSON.stringify(frame))
     this.#remember(bytes)
     if (this.#clients.size === 0) return
@@ -86,6 +119,12 @@ export class StatsFeed {
       if (i < sends.length) setImmediate(batch)
     }
     batch()
+  }
+
+  #setGauges (gauges: string[]): void {
+    if (gauges.length === this.#gauges.size && gauges.every(g => this.#gauges.has(g))) return
+    this.#gauges = new Set(gauges)
+    this.#hello = undefined
   }
 
   #remember (bytes: Buffer): void {
@@ -103,7 +142,7 @@ export class StatsFeed {
   /** The first message of a client (StatsHello): the frames are spliced in as they were serialised. */
   #helloBytes (): Buffer {
     if (this.#hello !== undefined) return this.#hello
-    const head = JSON.stringify({ interval: this.#interval, latencyBuckets: this.#stats.bounds, gauges: this.#stats.gauges() })
+    const head = JSON.stringify({ interval: this.#interval, latencyBuckets: this.#stats.bounds, gauges: [...this.#gauges].sort() })
     const parts: Buffer[] = [Buffer.from(`${head.slice(0, -1)},"history":[`)]
     for (let i = 0; i < this.#ring.length; i++) {
       if (i > 0) parts.push(COMMA)
@@ -114,10 +153,14 @@ export class StatsFeed {
     return this.#hello
   }
 
-  /** The answer to a poller. */
-  poll (): StatsPoll {
-    this.#refresh()
-    return { interval: this.#interval, latencyBuckets: [...this.#stats.bounds], time: Date.now(), stats: this.#stats.snapshot(), gauges: this.#stats.gauges(), workers: [this.#sampler.last] }
+  /** The answer to a poller: totals, of every worker in a cluster. */
+  poll (): StatsPoll | Promise<StatsPoll> {
+    const head = { interval: this.#interval, latencyBuckets: [...this.#stats.bounds] }
+    if (this.#cluster === undefined) {
+      this.#refresh()
+      return { ...head, time: Date.now(), stats: this.#stats.snapshot(), gauges: this.#stats.gauges(), workers: [this.#sampler.last] }
+    }
+    return this.#cluster().then(sample => ({ ...head, time: Date.now(), ...sample }))
   }
 
   /** The WebSocket handler of /stats: every tick's frame until the client goes. */

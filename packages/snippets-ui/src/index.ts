@@ -4,11 +4,14 @@ import fp from 'fastify-plugin'
 import fastifyStatic from '@fastify/static'
 import { Registry, type RegistryContentType } from 'prom-client'
 import { routerOf, type RequestObserver } from '@kinds/kind-router'
+import { workerRelay } from '@kinds/kind-router/cluster'
 import { StatsStore, type StatOptions } from './stats.js'
 import { ProcessSampler } from './process-sampler.js'
 import { checkLatencyBuckets } from './latency-buckets.js'
 import { Metrics } from './metrics.js'
 import { StatsFeed } from './feed.js'
+import { clusterStats, STATS_TOPIC, type WorkerSample } from './cluster-stats.js'
+import { clusterMetrics } from './cluster-metrics.js'
 import { clientAssets } from './assets.js'
 import { webmgmtEndpoints } from './endpoints.js'
 import { KINDS_ERR_NO_KIND_ROUTER, KINDS_ERR_UI_OPTION } from './errors.js'
@@ -102,7 +105,20 @@ const snippetsUi: FastifyPluginAsync<SnippetsUiOptions> = async function snippet
     stats.gauge('process.uptime', Math.round(process.uptime()))
     for (const [kind, n] of Object.entries(connectionsByKind())) stats.gauge(`kind.${kind}.connections`, n)
   }
-  const feed = new StatsFeed(stats, sampler, refresh, interval)
+  // In a worker of runWorkers: /stats, its feed and /metrics are the sums over every worker.
+  const relay = workerRelay()
+  const stopAnswering: Array<() => void> = []
+  let renderMetrics = (): Promise<string> => registry.metrics()
+  if (relay !== undefined) {
+    stopAnswering.push(relay.answer(STATS_TOPIC, (): WorkerSample => {
+      refresh()
+      return { stats: stats.snapshot(), gauges: stats.gauges(), worker: sampler.last }
+    }))
+    const cluster = clusterMetrics(relay, registry)
+    stopAnswering.push(cluster.stop)
+    renderMetrics = cluster.render
+  }
+  const feed = new StatsFeed(stats, sampler, refresh, interval, relay === undefined ? undefined : clusterStats(relay))
 
   const onRequest: RequestObserver = done => {
     stats.request(done.kind, done.status, done.seconds)
@@ -138,13 +154,14 @@ const snippetsUi: FastifyPluginAsync<SnippetsUiOptions> = async function snippet
   app.addHook('onClose', async () => {
     router.requestObservers.delete(onRequest)
     router.websocketObservers.delete(onWebsocket)
+    for (const stop of stopAnswering) stop()
     feed.close()
     sampler.close()
     metrics.close()
   })
 
   await router.defineBuiltin('webmgmt', {
-    endpoints: webmgmtEndpoints({ title, assets, feed, stats, metrics, router, net: app.net, snippets: app.http.snippets, metricsMaxAge }),
+    endpoints: webmgmtEndpoints({ title, assets, feed, stats, metrics, router, net: app.net, snippets: app.http.snippets, renderMetrics, metricsMaxAge }),
     plugins: [
       [securityHeaders, { hsts, tlsOnly: () => router.kindConfig('webmgmt').tls === true }],
       [fastifyStatic, { root: assets.root, prefix: '/static/', maxAge: 86_400_000, index: false, decorateReply: false, wildcard: false, preCompressed: true, allowedPath: (path: string) => sourceMaps || !path.endsWith('.map') }]

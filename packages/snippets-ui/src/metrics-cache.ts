@@ -2,7 +2,6 @@ import { performance } from 'node:perf_hooks'
 import { promisify } from 'node:util'
 import { gzip as gzipCallback } from 'node:zlib'
 import { Negotiator } from '@fastify/accept-negotiator'
-import type { Registry, RegistryContentType } from 'prom-client'
 import type { RequestHeaders, ServeHandler } from '@kinds/endpoint-table'
 
 const gzip = promisify(gzipCallback)
@@ -19,14 +18,15 @@ interface Rendered {
  * share one render, and its gzip when they ask for it (Prometheus always does).
  */
 export class MetricsCache {
-  readonly #registry: Registry<RegistryContentType>
+  readonly #text: () => Promise<string>
   readonly #maxAge: number
   readonly #negotiator = new Negotiator({ supportedValues: ['gzip', 'identity'] })
   #rendered: Rendered | undefined
   #pending: Promise<Rendered> | undefined
 
-  constructor (registry: Registry<RegistryContentType>, maxAge: number) {
-    this.#registry = registry
+  /** `render` makes the text: the registry's, or the sum over the workers in a cluster. */
+  constructor (render: () => Promise<string>, maxAge: number) {
+    this.#text = render
     this.#maxAge = maxAge
   }
 
@@ -59,7 +59,7 @@ export class MetricsCache {
   }
 
   async #render (): Promise<Rendered> {
-    const text = await this.#registry.metrics()
+    const text = await this.#text()
     // Stamped when the render ends, so a render slower than maxAge is still served to the next scrapers.
     this.#rendered = { at: performance.now(), body: Buffer.from(text), gzipped: undefined }
     return this.#rendered

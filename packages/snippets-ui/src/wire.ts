@@ -9,6 +9,8 @@
 export interface WorkerInfo {
   pid: number
   thread: number
+  /** The worker's place (0, 1…) when the app runs in several worker processes; a restarted worker takes the place of the dead one. */
+  worker?: number
   /** Share of one CPU spent in user and system code since the previous tick, in percent. */
   cpu: { user: number, system: number }
   /** Resident set size in bytes. */
