@@ -109,7 +109,8 @@ export async function runUserPath (rows: Row[], context: RunContext): Promise<Ru
       samples.get(row.name)!.push(sample)
       if (context.profileDir !== undefined) {
         const dir = profileDirOf(row, round, context.profileDir)
-        for (const file of await readdir(dir)) profiles.push(join(dir, file))
+        // CPU.<date>.<time>.<pid>.<thread>.<n>.cpuprofile: thread 0 is the server, the others are tsx's loader.
+        for (const file of await readdir(dir)) if (/\.\d+\.0\.\d+\.cpuprofile$/.test(file)) profiles.push(join(dir, file))
       }
       const warning = sample.failures > 0 ? `, ${sample.failures} errors or non-2xx` : ''
       process.stderr.write(`round ${round}/${flags.rounds} ${row.name}: ${Math.round(sample.rps)} req/s, p99 ${sample.p99.toFixed(2)} ms, ` +
