@@ -68,7 +68,8 @@ export function machine (flags: BenchFlags, tools: Record<string, string | undef
 
 /**
  * One line per ratio: the ratio of medians, then each round's own ratio (the two rows of a
- * round ran one after the other), and the target.
+ * round ran one after the other), the same comparison by server CPU per request (bottom's
+ * over top's, so that above 1 means the top row costs less, as with req/s), and the target.
  */
 export function ratioLines (ratios: Ratio[], samples: Map<string, Sample[]>, skipped: Map<string, string>): string[] {
   return ratios.map(ratio => {
@@ -79,7 +80,8 @@ export function ratioLines (ratios: Ratio[], samples: Map<string, Sample[]>, ski
     const bottom = samples.get(ratio.bottom) ?? []
     const value = medianOf(top.map(s => s.rps)) / medianOf(bottom.map(s => s.rps))
     const rounds = top.map((s, i) => fixed(s.rps / (bottom[i]?.rps ?? Number.NaN), 2)).join(' ')
+    const cpu = medianOf(bottom.map(s => s.cpuUs)) / medianOf(top.map(s => s.cpuUs))
     const target = ratio.target === undefined ? '' : `, target ${ratio.target}`
-    return `${label} = ${fixed(value, 2)} (rounds: ${rounds}${target})`
+    return `${label} = ${fixed(value, 2)} (rounds: ${rounds}; by server CPU per request: ${fixed(cpu, 2)}${target})`
   })
 }
