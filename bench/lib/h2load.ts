@@ -33,7 +33,7 @@ export async function h2load (url: string, settings: H2loadSettings, window: Mea
   // A first round of requests by count (a mode that does not get stuck) so the timed run meets
   // a server that has made its first TLS sessions and compiled its hot path.
   const { threads, connections, streams } = settings
-  await runTool(H2LOAD, ['-t', String(threads), '-c', String(connections), '-m', String(streams), '-n', String(connections * streams * 4), url], 60_000)
+  await runTool(H2LOAD, ['-t', String(threads), '-c', String(connections), '-m', String(streams), '-n', String(Math.max(connections, Math.min(connections * streams * 4, 20_000))), url], 60_000)
   try {
     return await h2loadOnce(url, settings, window)
   } catch (err) {
