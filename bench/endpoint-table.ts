@@ -1,4 +1,4 @@
-// pnpm bench [--rounds 5] [--connections 100] [--pipelining 1] [--warmup 2] [--duration 10]
+// pnpm bench:table [--rounds 5] [--connections 100] [--pipelining 1] [--warmup 2] [--duration 10]
 // node:http, a plain Fastify route and endpoint-table serving the same JSON, each in its own process.
 import { loadSettings } from './lib/args.ts'
 import { machine, ratio, table } from './lib/report.ts'

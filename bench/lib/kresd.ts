@@ -15,13 +15,26 @@ export function kresdVersion (): string {
   return execFileSync(binary, ['--version'], { encoding: 'utf8' }).trim()
 }
 
-/** Starts one kresd (single-threaded) with bench/servers/kresd.lua in a fresh temp dir. */
-export async function startKresd (): Promise<ServerProcess> {
+/** Whether the kresd binary is there to run. */
+export function kresdAvailable (): boolean {
+  try {
+    kresdVersion()
+    return true
+  } catch {
+    return false
+  }
+}
+
+/**
+ * Starts one kresd (single-threaded) with bench/servers/kresd.lua in a fresh temp dir; `env`
+ * reaches the config (`BENCH_TLS=true` with `BENCH_CERT` and `BENCH_KEY` for TLS).
+ */
+export async function startKresd (name = 'kresd', env: Record<string, string> = {}): Promise<ServerProcess> {
   const dir = await mkdtemp(join(tmpdir(), 'kinds-bench-kresd-'))
   try {
     await copyFile(config, join(dir, 'config.lua'))
     const port = String(await freePort())
-    const server = await startServer('kresd', binary, ['-n', '-c', join(dir, 'config.lua'), dir], { BENCH_PORT: port })
+    const server = await startServer(name, binary, ['-n', '-c', join(dir, 'config.lua'), dir], { ...env, BENCH_PORT: port })
     return {
       ...server,
       async stop () {

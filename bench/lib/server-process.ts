@@ -6,23 +6,49 @@ import { fileURLToPath } from 'node:url'
 export interface ServerProcess {
   name: string
   port: number
+  /** The child's pid, for reading its CPU time from /proc. */
+  pid: number
   stop (): Promise<void>
+}
+
+export interface NodeServerOptions {
+  /** Added to the driver's environment. */
+  env?: Record<string, string>
+  /** Node flags before `--import tsx`, e.g. `--cpu-prof --cpu-prof-dir=...`. */
+  nodeFlags?: string[]
 }
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 
+/** How long a server may take to exit after SIGTERM before it gets SIGKILL. */
+const STOP_GRACE_MS = 15_000
+
 /** Runs a TypeScript server of bench/servers under Node through tsx. */
-export function startNodeServer (name: string, file: string, nodeFlags: string[] = []): Promise<ServerProcess> {
-  return startServer(name, process.execPath, [...nodeFlags, '--import', 'tsx', fileURLToPath(new URL(`../servers/${file}`, import.meta.url))])
+export function startNodeServer (name: string, file: string, options: NodeServerOptions = {}): Promise<ServerProcess> {
+  const script = fileURLToPath(new URL(`../servers/${file}`, import.meta.url))
+  return startServer(name, process.execPath, [...options.nodeFlags ?? [], '--import', 'tsx', script], options.env)
 }
 
 /** Starts `command` (with `env` added to ours) and waits for its `listening <port>` line on stdout. */
 export function startServer (name: string, command: string, args: string[], env: Record<string, string> = {}, timeoutMs = 20_000): Promise<ServerProcess> {
-  const child = spawn(command, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] })
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env }
+  // Sockets handed down by a service manager are not the bench's.
+  delete childEnv.LISTEN_FDS
+  delete childEnv.LISTEN_PID
+  delete childEnv.LISTEN_FDNAMES
+  const child = spawn(command, args, { cwd: root, env: childEnv, stdio: ['ignore', 'pipe', 'inherit'] })
   // After a spawn error 'exit' may never come.
   const exited = new Promise(resolve => child.once('exit', resolve).once('error', resolve))
   const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM')
+      const killer = setTimeout(() => {
+        process.stderr.write(`${name} did not exit within ${STOP_GRACE_MS} ms of SIGTERM: SIGKILL\n`)
+        child.kill('SIGKILL')
+      }, STOP_GRACE_MS)
+      await exited
+      clearTimeout(killer)
+    }
     await exited
   }
 
@@ -41,7 +67,7 @@ export function startServer (name: string, command: string, args: string[], env:
       if (match === null) return
       clearTimeout(timer)
       child.off('exit', onExit)
-      resolve({ name, port: Number(match[1]), stop })
+      resolve({ name, port: Number(match[1]), pid: child.pid!, stop })
     })
   })
 }

@@ -1,7 +1,9 @@
--- Knot Resolver 5.6 serving the seed's /service through its own HTTP module, on plain HTTP.
--- The driver copies this file to a temp dir and runs `kresd -n -c config.lua DIR` with
--- BENCH_PORT set; the port line on stdout tells it the server is up.
+-- Knot Resolver 5.6 serving the seed's /service through its own HTTP module, on plain HTTP, or
+-- with BENCH_TLS=true on TLS only with the run's certificate (BENCH_CERT, BENCH_KEY), where it
+-- offers h2 and http/1.1 by ALPN. The driver copies this file to a temp dir and runs
+-- `kresd -n -c config.lua DIR` with BENCH_PORT set; the port line on stdout tells it the server is up.
 local port = assert(tonumber(os.getenv('BENCH_PORT')), 'BENCH_PORT is not set')
+local tls = os.getenv('BENCH_TLS') == 'true'
 
 -- No DNS work in the background while we measure HTTP.
 modules.unload('priming')
@@ -29,7 +31,13 @@ local service = {'application/json', function (h, stream)
 	end
 end}
 
-http.config({ tls = false, endpoints = { ['/service'] = service } }, 'myservice')
+local conf = { tls = false, endpoints = { ['/service'] = service } }
+if tls then
+	conf.tls = true
+	conf.cert = assert(os.getenv('BENCH_CERT'), 'BENCH_CERT is not set')
+	conf.key = assert(os.getenv('BENCH_KEY'), 'BENCH_KEY is not set')
+end
+http.config(conf, 'myservice')
 net.listen('127.0.0.1', port, { kind = 'myservice' })
 
 io.stdout:write(string.format('listening %d\n', port))

@@ -1,0 +1,29 @@
+/** One measured run of one load generator against one server. */
+export interface Sample {
+  /** Requests (or echoed messages) per second over the measured seconds. */
+  rps: number
+  /** 99th percentile latency in milliseconds. */
+  p99: number
+  /** Requests (or messages) completed in the measured seconds. */
+  requests: number
+  /** Socket errors, timeouts, failed streams and non-2xx answers: a run with any is suspect. */
+  failures: number
+  /** Server CPU time (user + system) per request in microseconds, from /proc; NaN when unknown. */
+  cpuUs: number
+}
+
+/** What a load generator reports; the runner adds the server's CPU. */
+export type LoadResult = Omit<Sample, 'cpuUs'>
+
+/** The 99th percentile of latencies (any unit), nearest rank. */
+export function p99 (values: number[]): number {
+  if (values.length === 0) return Number.NaN
+  const sorted = Float64Array.from(values).sort()
+  return sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.99) - 1)]!
+}
+
+/** Told when the measured seconds begin and end (the runner reads the server's CPU time then). */
+export interface MeasuredWindow {
+  begin (): void
+  end (): void
+}
