@@ -6,6 +6,7 @@ import type { Duplex } from 'node:stream'
 import type { FastifyBaseLogger } from 'fastify'
 import type { WebSocket } from 'ws'
 import type { ResolvedConfig } from './config.js'
+import type { Deadlines } from './deadlines.js'
 import { SessionGuard } from './h2-session-guard.js'
 import { toleratedAuthority } from './authority.js'
 import { sniff } from './sniff.js'
@@ -35,6 +36,8 @@ export interface ListenerHost {
   secureContext (kind: string): SecureContextOptions | undefined
   dispatch (kind: string, req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse): void
   upgrade (kind: string, req: IncomingMessage, socket: Duplex, head: Buffer): void
+  /** Where a body still arriving is watched, with every kind's handler timeouts. */
+  readonly deadlines: Deadlines
   log: FastifyBaseLogger
 }
 
@@ -281,15 +284,14 @@ export class Listener {
     this.#host.dispatch(this.kind, req, res)
   }
 
-  /** A body that has not arrived when time is up gets 408, before the handler's own timeout can say 503. */
+  /** A body that has not arrived when time is up gets 408, before the handler's own timeout can say 503; checked by the router's sweep. */
   #bodyDeadline (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse, ms: number): void {
-    const timer = setTimeout(() => {
-      if (req.complete || res.headersSent) return
-      this.#refuse(req, res, 408, 'request body not complete within requestTimeout')
-    }, ms)
-    const clear = (): void => clearTimeout(timer)
-    req.once('end', clear)
-    res.once('close', clear)
+    this.#host.deadlines.body(req, res, ms, this.#lateBody)
+  }
+
+  readonly #lateBody = (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse): void => {
+    if (req.complete || res.headersSent) return
+    this.#refuse(req, res, 408, 'request body not complete within requestTimeout')
   }
 
   /** `expect: 100-continue`: a body announced over the limit gets 413 at once, without `100 Continue`. */
