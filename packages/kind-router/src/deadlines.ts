@@ -18,7 +18,17 @@ interface BodyWatch {
 
 // Where Fastify keeps a request's AbortController: aborting it with the timeout
 // error is what Fastify's own handlerTimeout does, so `request.signal` says why.
-const { kRequestSignal } = createRequire(import.meta.url)('fastify/lib/symbols.js') as { kRequestSignal: symbol }
+// An internal of Fastify 5: without it, the 503 is still sent.
+const kRequestSignal = requestSignalSymbol()
+
+function requestSignalSymbol (): symbol | undefined {
+  try {
+    const symbols = createRequire(import.meta.url)('fastify/lib/symbols.js') as { kRequestSignal?: unknown }
+    return typeof symbols.kRequestSignal === 'symbol' ? symbols.kRequestSignal : undefined
+  } catch {
+    return undefined
+  }
+}
 
 /** The shortest and longest sweep period, in milliseconds. */
 const MIN_TICK = 10
@@ -85,9 +95,11 @@ function ownTimeout (request: FastifyRequest): boolean {
 /** What Fastify's handlerTimeout does when its timer fires: abort `request.signal` with the error, then answer 503 (or cut a response already started). */
 function timeOut (request: FastifyRequest, reply: FastifyReply, limit: number): void {
   const err = new errorCodes.FST_ERR_HANDLER_TIMEOUT(limit, request.routeOptions.url ?? request.url)
-  const holder = request as unknown as Record<symbol, AbortController | undefined>
-  const controller = holder[kRequestSignal] ?? (holder[kRequestSignal] = new AbortController())
-  if (!controller.signal.aborted) controller.abort(err)
+  if (kRequestSignal !== undefined) {
+    const holder = request as unknown as Record<symbol, AbortController | undefined>
+    const controller = holder[kRequestSignal] ?? (holder[kRequestSignal] = new AbortController())
+    if (!controller.signal.aborted) controller.abort(err)
+  }
   // A signal listener may have answered itself.
   if (reply.sent) return
   if (reply.raw.headersSent) {

@@ -134,7 +134,7 @@ export class Listener {
     this.#http1.requestTimeout = config.requestTimeout
     this.#http1.keepAliveTimeout = config.keepAliveTimeout
     this.#http1.timeout = config.idleTimeout
-    this.#http2.setTimeout(config.idleTimeout)
+    // HTTP/2 silence is the session guard's (bytes moved, checked every tick): Node's session timer would be refreshed on every frame.
     this.#http2.updateSettings({ maxConcurrentStreams: config.maxConcurrentStreams })
     if (this.#tls !== undefined) {
       const context = this.#host.secureContext(this.kind)
