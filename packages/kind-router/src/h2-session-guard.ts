@@ -1,4 +1,4 @@
-import { constants as http2constants, type Http2Session } from 'node:http2'
+import { constants as http2constants, type Http2Session, type Http2Stream } from 'node:http2'
 import type { Duplex } from 'node:stream'
 import type { FastifyBaseLogger } from 'fastify'
 
@@ -62,15 +62,18 @@ export class SessionGuard {
     // readAtIdle 0: bytes read before the session began (the sniffer's and the :authority mender's) count as a request on its way.
     const watched: Watched = { socket: s, open: 0, idleSince: now, readAtIdle: 0, arrivingSince: undefined, bytes: s.bytesRead + s.bytesWritten, movedAt: now, resets: 0, controls: 0, abused: false }
     this.#sessions.set(session, watched)
+    // One listener of each per session, not a closure per stream: 'close' comes once, `this` is the stream.
+    const guard = this
+    const onStreamClose = function onStreamClose (this: Http2Stream): void {
+      if (this.rstCode !== http2constants.NGHTTP2_NO_ERROR) guard.#onReset(session, watched)
+      if (--watched.open > 0) return
+      watched.idleSince = Date.now()
+      watched.readAtIdle = s.bytesRead
+    }
     session.on('stream', stream => {
       watched.open++
       watched.arrivingSince = undefined
-      stream.once('close', () => {
-        if (stream.rstCode !== http2constants.NGHTTP2_NO_ERROR) this.#onReset(session, watched)
-        if (--watched.open > 0) return
-        watched.idleSince = Date.now()
-        watched.readAtIdle = s.bytesRead
-      })
+      stream.on('close', onStreamClose)
     })
     const onControl = (): void => {
       if (++watched.controls > MAX_CONTROL_FRAMES) this.#abuse(session, watched, 'PING or SETTINGS flood')

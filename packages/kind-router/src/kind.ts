@@ -4,6 +4,7 @@ import endpointTable from '@kinds/endpoint-table'
 import type { ResolvedConfig } from './config.js'
 import { installAuth } from './auth.js'
 import { installOriginCheck } from './origin.js'
+import { InFlight, type Deadlines } from './deadlines.js'
 
 /** Route of a request that no route of the kind matched (the not-found handler answered). */
 export const UNMATCHED_ROUTE = '(unmatched)'
@@ -25,26 +26,36 @@ export interface CompletedRequest {
 /** Told of every completed request of every kind (snippets-ui counts them). */
 export type RequestObserver = (request: CompletedRequest) => void
 
-/** One line per request: kind (from the child logger), method, path, status and time; then the observers. */
+/**
+ * Where a kind's requests enter and leave: the in-flight set the handler
+ * timeout sweep reads, one line per request (kind from the child logger,
+ * method, path, status and time) when info is on, then the observers if any.
+ */
 class RequestLog extends LogController {
   readonly #kind: string
   readonly #observers: ReadonlySet<RequestObserver>
+  readonly #inFlight: InFlight
 
-  constructor (kind: string, observers: ReadonlySet<RequestObserver>) {
+  constructor (kind: string, observers: ReadonlySet<RequestObserver>, inFlight: InFlight) {
     super()
     this.#kind = kind
     this.#observers = observers
+    this.#inFlight = inFlight
   }
 
-  override incomingRequest (): void {}
+  override incomingRequest (_request: FastifyRequest, reply: FastifyReply): void {
+    this.#inFlight.enter(reply)
+  }
 
   override requestCompleted (err: FastifyError | null, request: FastifyRequest, reply: FastifyReply): void {
+    this.#inFlight.leave(reply)
     const ms = reply.elapsedTime
-    const line = { method: request.method, path: request.url, status: reply.statusCode, ms: Math.round(ms * 100) / 100 }
     // A client's fault (408, 413...) is one line at info; a stack only for the server's own failures.
-    if (err != null && reply.statusCode >= 500) reply.log.error({ ...line, err }, 'request failed')
-    else if (err != null) reply.log.info({ ...line, err: { code: err.code, message: err.message } }, 'request')
-    else reply.log.info(line, 'request')
+    if (err != null && reply.statusCode >= 500) reply.log.error({ ...line(request, reply, ms), err }, 'request failed')
+    else if (infoEnabled(reply.log)) {
+      if (err != null) reply.log.info({ ...line(request, reply, ms), err: { code: err.code, message: err.message } }, 'request')
+      else reply.log.info(line(request, reply, ms), 'request')
+    }
     if (this.#observers.size === 0) return
     const route = request.routeOptions
     const done: CompletedRequest = {
@@ -60,6 +71,16 @@ class RequestLog extends LogController {
   }
 }
 
+function line (request: FastifyRequest, reply: FastifyReply, ms: number): Record<string, unknown> {
+  return { method: request.method, path: request.url, status: reply.statusCode, ms: Math.round(ms * 100) / 100 }
+}
+
+/** Whether an info line would be written: a logger without the check (not pino) is asked anyway. */
+function infoEnabled (log: FastifyBaseLogger): boolean {
+  const check = (log as { isLevelEnabled?: (level: string) => boolean }).isLevelEnabled
+  return check === undefined || check.call(log, 'info')
+}
+
 function bytesIn (request: FastifyRequest): number {
   const body = request.body
   if (body === undefined || body === null) return 0
@@ -67,16 +88,23 @@ function bytesIn (request: FastifyRequest): number {
   return Number(request.headers['content-length']) || 0
 }
 
+/** A kind's built instance and its requests in flight. */
+export interface Built {
+  instance: FastifyInstance
+  inFlight: InFlight
+}
+
 /**
  * The Fastify instance of a kind, built from its merged config. It never listens:
  * the router's listeners hand it requests through `routing` and upgrades through its server.
+ * Its handler timeout is the router's sweep, not Fastify's timer per request.
  */
-export async function buildInstance (kind: string, config: ResolvedConfig, log: FastifyBaseLogger, observers: ReadonlySet<RequestObserver>): Promise<FastifyInstance> {
+export async function buildInstance (kind: string, config: ResolvedConfig, log: FastifyBaseLogger, observers: ReadonlySet<RequestObserver>, deadlines: Deadlines): Promise<Built> {
+  const inFlight = new InFlight(config.handlerTimeout)
   const instance = Fastify({
     loggerInstance: log.child({ kind }),
-    logController: new RequestLog(kind, observers),
+    logController: new RequestLog(kind, observers, inFlight),
     bodyLimit: config.bodyLimit,
-    handlerTimeout: config.handlerTimeout,
     serverFactory: handler => createServer(handler),
     // A URL the router cannot decode and the like: the status, without a JSON body, like every error of the table.
     frameworkErrors: (err, request, reply) => {
@@ -93,40 +121,52 @@ export async function buildInstance (kind: string, config: ResolvedConfig, log: 
   }
   if (config.setup !== undefined) await config.setup(instance)
   await instance.register(endpointTable, { endpoints: config.endpoints, maxPayload: config.maxPayload, pingInterval: config.wsPingInterval })
+  instance.addHook('onClose', async () => deadlines.unwatch(inFlight))
   await instance.ready()
-  return instance
+  deadlines.watch(inFlight, config.requestTimeout)
+  return { instance, inFlight }
 }
 
 /**
  * One built instance of a kind and the requests and WebSockets still on it. A
- * retired generation closes once the last of them is done.
+ * retired generation closes once the last of them is done. Requests are
+ * counted by the instance's in-flight set; upgraded sockets by enter and leave.
  */
 export class Generation {
   readonly instance: FastifyInstance
-  #active = 0
+  readonly #inFlight: InFlight
+  #upgrades = 0
   #retired = false
   #closed: Promise<void> | undefined
 
-  constructor (instance: FastifyInstance) {
+  constructor ({ instance, inFlight }: Built) {
     this.instance = instance
+    this.#inFlight = inFlight
   }
 
   get active (): number {
-    return this.#active
+    return this.#inFlight.size + this.#upgrades
   }
 
+  /** An upgraded socket (a WebSocket) on this generation. */
   enter (): void {
-    this.#active++
+    this.#upgrades++
   }
 
   leave (): void {
-    if (--this.#active === 0 && this.#retired) this.close().catch(() => {})
+    this.#upgrades--
+    this.#closeIfIdle()
   }
 
   /** No new work comes here; close when the work in flight is done. */
   retire (): void {
     this.#retired = true
-    if (this.#active === 0) this.close().catch(() => {})
+    this.#inFlight.whenIdle(() => this.#closeIfIdle())
+    this.#closeIfIdle()
+  }
+
+  #closeIfIdle (): void {
+    if (this.#retired && this.active === 0) this.close().catch(() => {})
   }
 
   close (): Promise<void> {

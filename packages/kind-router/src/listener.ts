@@ -6,6 +6,7 @@ import type { Duplex } from 'node:stream'
 import type { FastifyBaseLogger } from 'fastify'
 import type { WebSocket } from 'ws'
 import type { ResolvedConfig } from './config.js'
+import { tickFor, type Deadlines } from './deadlines.js'
 import { SessionGuard } from './h2-session-guard.js'
 import { toleratedAuthority } from './authority.js'
 import { sniff } from './sniff.js'
@@ -36,6 +37,8 @@ export interface ListenerHost {
   secureContext (kind: string): SecureContextOptions | undefined
   dispatch (kind: string, req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse): void
   upgrade (kind: string, req: IncomingMessage, socket: Duplex, head: Buffer): void
+  /** Where a body still arriving is watched, with every kind's handler timeouts. */
+  readonly deadlines: Deadlines
   log: FastifyBaseLogger
 }
 
@@ -92,6 +95,10 @@ export class Listener {
   /** The TLS socket an HTTP/2 session is being made on, for the guard. */
   #h2Socket: Duplex | undefined
   readonly #websockets = new Set<WebSocket>()
+  /** HTTP/1.1 connections and the bytes they had moved at the last look: idleTimeout without a timer refreshed on every read and write. */
+  readonly #idle = new Map<Duplex, { bytes: number, movedAt: number }>()
+  #idleTimer: NodeJS.Timeout | undefined
+  #idleTick = 0
   #closing: Promise<void> | undefined
 
   constructor (kind: string, target: ListenTarget, host: ListenerHost) {
@@ -105,7 +112,11 @@ export class Listener {
     this.#http1.on('request', (req, res) => this.#onRequest(req, res))
     this.#http1.on('checkContinue', (req, res) => this.#onCheckContinue(req, res))
     this.#http1.on('connect', (req, socket) => this.#onConnect(req, socket))
-    this.#http1.on('upgrade', (req, socket, head) => host.upgrade(this.kind, req, socket, head))
+    this.#http1.on('upgrade', (req, socket, head) => {
+      // An upgraded socket is not cut for silence: wsPingInterval finds the dead ones.
+      this.#idle.delete(socket)
+      host.upgrade(this.kind, req, socket, head)
+    })
     this.#http1.on('clientError', (err: NodeJS.ErrnoException, socket) => this.#onClientError(err, socket))
     // The HTTP server never listens itself: this starts its header and request timeout checks.
     this.#http1.emit('listening')
@@ -131,8 +142,10 @@ export class Listener {
     this.#http1.headersTimeout = Math.min(config.headersTimeout, config.requestTimeout)
     this.#http1.requestTimeout = config.requestTimeout
     this.#http1.keepAliveTimeout = config.keepAliveTimeout
-    this.#http1.timeout = config.idleTimeout
-    this.#http2.setTimeout(config.idleTimeout)
+    // HTTP/1.1 silence is this listener's sweep (#checkIdle), as HTTP/2's is the session guard's.
+    this.#http1.timeout = 0
+    if (this.#idleTimer !== undefined && tickFor(config.idleTimeout) !== this.#idleTick) this.#startIdleChecks()
+    // HTTP/2 silence is the session guard's (bytes moved, checked every tick): Node's session timer would be refreshed on every frame.
     this.#http2.updateSettings({ maxConcurrentStreams: config.maxConcurrentStreams })
     if (this.#tls !== undefined) {
       const context = this.#host.secureContext(this.kind)
@@ -217,6 +230,7 @@ export class Listener {
     }
     for (const ws of this.#websockets) ws.terminate()
     for (const socket of this.#sockets) socket.destroy()
+    clearInterval(this.#idleTimer)
     this.#http1.close()
     this.#http2.close()
     this.#tls?.close()
@@ -294,15 +308,14 @@ export class Listener {
     socket.destroy()
   }
 
-  /** A body that has not arrived when time is up gets 408, before the handler's own timeout can say 503. */
+  /** A body that has not arrived when time is up gets 408, before the handler's own timeout can say 503; checked by the router's sweep. */
   #bodyDeadline (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse, ms: number): void {
-    const timer = setTimeout(() => {
-      if (req.complete || res.headersSent) return
-      this.#refuse(req, res, 408, 'request body not complete within requestTimeout')
-    }, ms)
-    const clear = (): void => clearTimeout(timer)
-    req.once('end', clear)
-    res.once('close', clear)
+    this.#host.deadlines.body(req, res, ms, this.#lateBody)
+  }
+
+  readonly #lateBody = (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse): void => {
+    if (req.complete || res.headersSent) return
+    this.#refuse(req, res, 408, 'request body not complete within requestTimeout')
   }
 
   /** `expect: 100-continue`: a body announced over the limit gets 413 at once, without `100 Continue`. */
@@ -347,7 +360,32 @@ export class Listener {
   }
 
   #toHttp1 (socket: Duplex): void {
+    this.#idle.set(socket, { bytes: moved(socket), movedAt: Date.now() })
+    socket.once('close', () => this.#idle.delete(socket))
+    if (this.#idleTimer === undefined) this.#startIdleChecks()
     this.#http1.emit('connection', socket)
+  }
+
+  #startIdleChecks (): void {
+    clearInterval(this.#idleTimer)
+    this.#idleTick = tickFor(this.#host.kindConfig(this.kind).idleTimeout)
+    this.#idleTimer = setInterval(() => this.#checkIdle(), this.#idleTick).unref()
+  }
+
+  /** A connection that has read and written nothing for idleTimeout is cut, as Node's server.timeout would. */
+  #checkIdle (): void {
+    const now = Date.now()
+    const limit = this.#host.kindConfig(this.kind).idleTimeout
+    for (const [socket, seen] of this.#idle) {
+      const bytes = moved(socket)
+      if (bytes !== seen.bytes) {
+        seen.bytes = bytes
+        seen.movedAt = now
+      } else if (now - seen.movedAt >= limit) {
+        this.#idle.delete(socket)
+        socket.destroy()
+      }
+    }
   }
 
   #toTls (socket: Socket): void {
@@ -385,6 +423,12 @@ export class Listener {
     }
     socket.end(`HTTP/1.1 ${status} ${reason}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`)
   }
+}
+
+/** Bytes read and written on a connection (TLS: the clear text), so far. */
+function moved (socket: Duplex): number {
+  const s = socket as Duplex & { bytesRead?: number, bytesWritten?: number }
+  return (s.bytesRead ?? 0) + (s.bytesWritten ?? 0)
 }
 
 /** Host headers of a request as sent (Node keeps only the first). */

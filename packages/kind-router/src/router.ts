@@ -13,6 +13,7 @@ import { builtinAll, checkConfig, mergeConfig, type KindConfig, type ResolvedCon
 import { buildInstance, Generation, type RequestObserver } from './kind.js'
 import { formatAddress, Listener, listenerOf, type ListenerHost, type ListenerInfo, type ListenTarget } from './listener.js'
 import { TlsMaterial } from './tls-material.js'
+import { Deadlines } from './deadlines.js'
 import { parseListenArgs, resolveHost } from './addresses.js'
 import { inheritedSockets, type InheritedSocket } from './systemd.js'
 import type { Readiness } from './drain.js'
@@ -61,6 +62,8 @@ export class Router implements ListenerHost {
   readonly requestObservers = new Set<RequestObserver>()
   /** Told of every WebSocket opened on any kind; the socket tells its own close. */
   readonly websocketObservers = new Set<(kind: string, ws: WebSocket) => void>()
+  /** Body deadlines and handler timeouts of every kind: one sweep, no timer per request. */
+  readonly deadlines = new Deadlines()
 
   constructor (options: RouterOptions) {
     this.log = options.log
@@ -156,7 +159,8 @@ export class Router implements ListenerHost {
     try {
       // The self-signed certificate is made when a listener needs it, not for kinds that never listen.
       if (this.#listenersOf(state.name).length > 0) await this.#ensureCertificate(state.name, config)
-      const instance = await buildInstance(state.name, config, this.log, this.requestObservers)
+      const built = await buildInstance(state.name, config, this.log, this.requestObservers, this.deadlines)
+      const instance = built.instance
       observeWebSockets(instance, (ws: WebSocket, req: IncomingMessage) => {
         listenerOf(req.socket)?.trackWebSocket(ws)
         for (const observe of this.websocketObservers) observe(state.name, ws)
@@ -167,7 +171,7 @@ export class Router implements ListenerHost {
       }
       const previous = state.generation
       state.config = config
-      state.generation = new Generation(instance)
+      state.generation = new Generation(built)
       previous?.retire()
     } catch (err) {
       const error = err instanceof Error && (err as { code?: string }).code?.startsWith('KINDS_ERR_') === true
@@ -234,8 +238,7 @@ export class Router implements ListenerHost {
       res.end()
       return
     }
-    generation.enter()
-    res.once('close', () => generation.leave())
+    // The instance counts the request in flight itself (kind.ts): nothing to add per request here.
     generation.instance.routing(req as IncomingMessage, res as ServerResponse)
   }
 
