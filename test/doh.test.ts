@@ -263,7 +263,7 @@ test('pnpm start:doh: the example serves kdig over TLS and its webmgmt page coun
   const webmgmtPort = await freePort()
   const child = startChild(t, process.execPath, ['--import', 'tsx', 'examples/doh/index.ts'], { DOH_PORT: String(dohPort), WEBMGMT_PORT: String(webmgmtPort), DOH_UPSTREAM: upstream, HOST: '127.0.0.1' })
   await child.line(l => l.msg === `DoH queries go to ${upstream}`, 'the example logging its upstream', 30_000)
-  t.ok(child.lines.some(l => l.msg === `doh on http://127.0.0.1:${dohPort} and https://127.0.0.1:${dohPort} (h2, http/1.1)`), 'plain and TLS on DOH_PORT')
+  t.ok(child.lines.some(l => l.msg === `doh on http://127.0.0.1:${dohPort} and https://127.0.0.1:${dohPort} (h2, http/1.1, h2c)`), 'plain and TLS on DOH_PORT')
   const result = await run('kdig', ['@127.0.0.1', '-p', String(dohPort), '+https', 'www.example.com'])
   t.match(result.stdout, kdigAnswer, `kdig gets the answer ${result.stderr}`)
   const stats = await (await fetch(`http://127.0.0.1:${webmgmtPort}/stats`)).json() as Record<string, number>

@@ -104,8 +104,8 @@ test('the log says listening for both kinds, the certificate fingerprint and the
   const served = socket.getPeerCertificate().fingerprint256
   socket.destroy()
   t.equal(made.fingerprint256, served, 'it is the fingerprint of the certificate webmgmt serves')
-  t.ok(logs.some(l => l.msg === `webmgmt on http://127.0.0.1:${webmgmtPort} and https://127.0.0.1:${webmgmtPort} (h2, http/1.1)`), 'the webmgmt URLs are logged')
-  t.ok(logs.some(l => l.msg === `myservice on http://127.0.0.1:${servicePort} and https://127.0.0.1:${servicePort} (h2, http/1.1)`), 'the myservice URLs are logged')
+  t.ok(logs.some(l => l.msg === `webmgmt on http://127.0.0.1:${webmgmtPort} and https://127.0.0.1:${webmgmtPort} (h2, http/1.1, h2c)`), 'the webmgmt URLs are logged')
+  t.ok(logs.some(l => l.msg === `myservice on http://127.0.0.1:${servicePort} and https://127.0.0.1:${servicePort} (h2, http/1.1, h2c)`), 'the myservice URLs are logged')
 })
 
 for (const flags of [[], ['--http1.1']]) {
