@@ -5,10 +5,11 @@ import { performance } from 'node:perf_hooks'
 const TURN_BUDGET_MS = 2
 
 /**
- * Requests a connection pipelined behind one still being answered. They wait their
- * turn here, first in first out, and run a slice of `TURN_BUDGET_MS` per event-loop
- * turn, so that a few connections with many requests queued cannot hold up the first
- * request of every other connection (1,000 slow readers pipelining scrapes).
+ * Requests that wait their turn: those a connection pipelined behind one still
+ * being answered, and the first requests of new connections past a turn's budget.
+ * They run here, first in first out, a slice of `TURN_BUDGET_MS` per event-loop
+ * turn, so that a few connections with many requests queued, or a burst of new
+ * ones, cannot hold up the other clients (1,000 slow readers pipelining scrapes).
  * One queue per process: fairness is between every listener's connections.
  */
 class FairQueue {
@@ -67,6 +68,35 @@ const queue = new FairQueue()
 export const MAX_QUEUED_PER_CONNECTION = 256
 
 const queued = new WeakMap<Socket, number>()
+/** Connections that have had a request run: keep-alive clients already being served. */
+const served = new WeakSet<Socket>()
+/** When this event-loop turn began running requests; -1 before its first. */
+let turnStart = -1
+
+function endTurn (): void {
+  turnStart = -1
+}
+
+/**
+ * Whether a request that is not pipelined must wait in the queue too: the first
+ * request of a new connection, once this turn has spent `TURN_BUDGET_MS` running
+ * requests. A burst of new connections (1,000 slow readers connecting at once)
+ * then runs a slice a turn, and the keep-alive clients already being served are
+ * answered between the slices, not after the whole burst. Marks the connection
+ * served when it may run now.
+ */
+export function mustWait (socket: Socket): boolean {
+  if (served.has(socket)) return false
+  const now = performance.now()
+  if (turnStart === -1) {
+    turnStart = now
+    setImmediate(endTurn)
+  } else if (now - turnStart > TURN_BUDGET_MS) {
+    return true
+  }
+  served.add(socket)
+  return false
+}
 
 /**
  * Runs `job`, a request `socket` pipelined behind another, on a later turn; false
@@ -81,7 +111,9 @@ export function deferPipelined (socket: Socket, job: () => void): boolean {
   queued.set(socket, count)
   queue.push(() => {
     queued.set(socket, queued.get(socket)! - 1)
-    if (!socket.destroyed) job()
+    if (socket.destroyed) return
+    served.add(socket)
+    job()
   })
   return true
 }

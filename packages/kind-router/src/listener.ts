@@ -10,7 +10,7 @@ import { tickFor, type Deadlines } from './deadlines.js'
 import { SessionGuard } from './h2-session-guard.js'
 import { toleratedAuthority } from './authority.js'
 import { sniff } from './sniff.js'
-import { deferPipelined, MAX_QUEUED_PER_CONNECTION } from './fair-queue.js'
+import { deferPipelined, MAX_QUEUED_PER_CONNECTION, mustWait } from './fair-queue.js'
 
 /** Where a listener listens. */
 export type ListenTarget =
@@ -295,11 +295,12 @@ export class Listener {
     }
     if (!req.complete && hasBody(req)) this.#bodyDeadline(req, res, Math.min(config.requestTimeout, config.handlerTimeout))
     // HTTP/1.1 pipelining: Node gives a response its socket only when the ones before it are done.
-    if ((res as ServerResponse).socket === null) this.#later(req, res)
+    // (HTTP/2 streams of one connection are bounded by maxConcurrentStreams instead.)
+    if (!('stream' in req) && ((res as ServerResponse).socket === null || mustWait(req.socket as Socket))) this.#later(req, res)
     else this.#host.dispatch(this.kind, req, res)
   }
 
-  /** A pipelined request waits its turn behind the first requests of other connections. */
+  /** A pipelined request, or a new connection's first one in a busy turn, waits its turn in the queue. */
   #later (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse): void {
     const socket = req.socket as Socket
     if (deferPipelined(socket, () => this.#host.dispatch(this.kind, req, res))) return

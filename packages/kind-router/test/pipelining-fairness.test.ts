@@ -124,3 +124,29 @@ test('a connection that pipelines more than 256 requests at once is cut off with
   other.destroy()
   t.pass('another client is served')
 })
+
+test('a keep-alive client is answered between the slices of a burst of new connections, not after all of them', async t => {
+  const { app } = await build(t)
+  const port = await serve(app, 'svc', { endpoints: { ...endpoints, '/warm': ['text/plain', 'ok'] }, tls: false })
+  const served = await warm(port)
+  const burst = 50
+  const fresh: net.Socket[] = []
+  for (let i = 0; i < burst; i++) {
+    const socket = net.connect(port, '127.0.0.1')
+    socket.setEncoding('latin1')
+    fresh.push(socket)
+  }
+  t.teardown(() => { served.destroy(); for (const socket of fresh) socket.destroy() })
+  await Promise.all(fresh.map(socket => once(socket, 'connect')))
+  // Accepted by the listener, waiting for their first bytes.
+  await settles((async () => { while ((app.net.list()[0]?.connections ?? 0) < burst + 1) await new Promise(resolve => setTimeout(resolve, 10)) })(), 'the connections accepted')
+  order.length = 0
+  // The served client asks while the first new connection's request runs: its bytes come after every new one's.
+  onFirst = () => served.write('GET /work?served HTTP/1.1\r\nhost: x\r\n\r\n')
+  for (let i = 0; i < burst; i++) fresh[i]!.write(`GET /work?fresh=${i} HTTP/1.1\r\nhost: x\r\n\r\n`)
+  await settles(Promise.all([answers(served, 1), ...fresh.map(socket => answers(socket, 1))]), 'every answer')
+  const position = order.indexOf('/work?served')
+  t.equal(order.length, burst + 1, 'every request ran')
+  t.ok(position > 0 && position < burst, `the keep-alive client's request ran before the burst's last one (position ${position} of ${order.length})`)
+  onFirst = undefined
+})
