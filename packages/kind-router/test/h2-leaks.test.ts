@@ -1,9 +1,8 @@
 import { once } from 'node:events'
-import http2 from 'node:http2'
 import Fastify from 'fastify'
 import { test } from 'tap'
 import { build, ephemeralCa, serve, settles } from './support/sockets.ts'
-import { h2Raw, headersFlood, resources, until, type Resources } from './support/h2-frames.ts'
+import { h2Get, h2Raw, headersFlood, resources, until, type Resources } from './support/h2-frames.ts'
 
 const endpoints = { '/': ['text/plain', 'ok'] } as const
 const FLOODS = 4
@@ -17,22 +16,6 @@ async function floodAndVanish (port: number): Promise<void> {
   socket.destroy()
 }
 
-/** One GET over node's http2 client: the body. */
-async function h2Get (port: number, ca: string): Promise<string> {
-  const client = http2.connect(`https://127.0.0.1:${port}`, { ca })
-  client.on('error', () => {})
-  try {
-    const stream = client.request({ ':path': '/' })
-    stream.setEncoding('utf8')
-    let body = ''
-    stream.on('data', (chunk: string) => { body += chunk })
-    await settles(once(stream, 'end'), 'an HTTP/2 answer')
-    return body
-  } finally {
-    client.close()
-  }
-}
-
 const same = (a: Resources, b: Resources): boolean => a.fds === b.fds && a.handles === b.handles && a.timers === b.timers
 
 for (const tls of [true, undefined]) {
@@ -40,10 +23,10 @@ for (const tls of [true, undefined]) {
     const { app } = await build(t)
     const port = await serve(app, 'svc', { endpoints, ...(tls === undefined ? {} : { tls }) })
     const ca = await ephemeralCa()
-    t.equal(await h2Get(port, ca), 'ok', 'served before')
+    t.equal((await h2Get(port, ca)).body, 'ok', 'served before')
     const before = await until(resources, () => app.net.list()[0]?.connections === 0, 'the first client gone')
     for (let i = 0; i < FLOODS; i++) await floodAndVanish(port)
-    t.equal(await h2Get(port, ca), 'ok', 'another client is served after the floods')
+    t.equal((await h2Get(port, ca)).body, 'ok', 'another client is served after the floods')
     await until(() => app.net.list()[0]?.connections, n => n === 0, 'the listener counting no connection')
     const after = await until(resources, r => same(r, before), 'fds, handles and timers back to the baseline')
     t.comment(`fds ${before.fds} -> ${after.fds}, timers ${before.timers} -> ${after.timers}, handles ${before.handles} -> ${after.handles}, RSS ${before.rss} -> ${after.rss} MB`)
@@ -59,9 +42,9 @@ test('a plain Fastify HTTP/2 server is freed the same way with maxConcurrentStre
   t.teardown(() => server.close())
   const port = (server.server.address() as { port: number }).port
   const connections = (): Promise<number> => new Promise(resolve => server.server.getConnections((_err, n) => resolve(n)))
-  t.equal(await h2Get(port, cert), 'ok')
+  t.equal((await h2Get(port, cert)).body, 'ok')
   for (let i = 0; i < FLOODS; i++) await floodAndVanish(port)
-  t.equal(await h2Get(port, cert), 'ok', 'another client is served after the floods')
+  t.equal((await h2Get(port, cert)).body, 'ok', 'another client is served after the floods')
   await settles((async () => { while (await connections() !== 0) await new Promise(resolve => setTimeout(resolve, 25)) })(), 'no connection left')
   t.equal(await connections(), 0)
 })
@@ -74,5 +57,5 @@ test('maxConnections counts only live connections: floods that vanish do not use
     await floodAndVanish(port)
     await until(() => app.net.list()[0]?.connections, n => n === 0, 'the vanished client\'s slot freed')
   }
-  t.equal(await h2Get(port, ca), 'ok', 'a new client still gets a slot after three times maxConnections floods')
+  t.equal((await h2Get(port, ca)).body, 'ok', 'a new client still gets a slot after three times maxConnections floods')
 })

@@ -2,7 +2,7 @@ import { once } from 'node:events'
 import http2 from 'node:http2'
 import { test } from 'tap'
 import { build, ephemeralCa, serve, settles, type LogLine } from './support/sockets.ts'
-import { END_HEADERS, END_STREAM, frame, h2Raw, HEADERS, PING, PREFACE, requestBlock, resources, RST_STREAM, SETTINGS, until } from './support/h2-frames.ts'
+import { END_HEADERS, END_STREAM, frame, h2Get, h2Raw, HEADERS, PING, PREFACE, requestBlock, resources, RST_STREAM, SETTINGS, until } from './support/h2-frames.ts'
 
 const endpoints = { '/': ['text/plain', 'ok'] } as const
 
@@ -13,19 +13,6 @@ async function remoteSettings (port: number, ca: string): Promise<http2.Settings
   try {
     const [settings] = await settles(once(client, 'remoteSettings'), 'the server SETTINGS') as [http2.Settings]
     return settings
-  } finally {
-    client.close()
-  }
-}
-
-async function h2Get (port: number, ca: string): Promise<number> {
-  const client = http2.connect(`https://127.0.0.1:${port}`, { ca })
-  client.on('error', () => {})
-  try {
-    const stream = client.request({ ':path': '/' })
-    const [headers] = await settles(once(stream, 'response'), 'an HTTP/2 answer') as [http2.IncomingHttpHeaders]
-    stream.resume()
-    return Number(headers[':status'])
   } finally {
     client.close()
   }
@@ -58,7 +45,7 @@ for (const tls of [true, undefined]) {
       const { app, logs } = await build(t)
       const port = await serve(app, 'svc', { endpoints, ...(tls === undefined ? {} : { tls }) })
       const ca = await ephemeralCa()
-      t.equal(await h2Get(port, ca), 200)
+      t.equal((await h2Get(port, ca)).status, 200)
       const before = await until(resources, () => app.net.list()[0]?.connections === 0, 'the first client gone')
       const socket = await h2Raw(port)
       t.teardown(() => socket.destroy())
@@ -67,7 +54,7 @@ for (const tls of [true, undefined]) {
       socket.write(bytes())
       await until(() => app.net.list()[0]?.connections, n => n === 0, 'the server closing the abusive connection', 4000)
       socket.destroy()
-      t.equal(await h2Get(port, ca), 200, 'another client is served')
+      t.equal((await h2Get(port, ca)).status, 200, 'another client is served')
       await until(() => app.net.list()[0]?.connections, n => n === 0, 'no connection counted')
       const after = await until(resources, r => r.fds === before.fds && r.handles === before.handles && r.timers === before.timers, 'fds, handles and timers back to the baseline')
       t.comment(`${name}: fds ${before.fds} -> ${after.fds}, timers ${before.timers} -> ${after.timers}, RSS ${before.rss} -> ${after.rss} MB`)
@@ -86,7 +73,7 @@ test('cuts an HTTP/2 connection whose request headers never complete, at headers
   // Far below keepAliveTimeout (5 s) and idleTimeout (60 s): only headersTimeout can explain it.
   await settles(once(socket, 'close'), 'the server cutting the connection', 3000)
   t.ok(logs.some(line => line.msg === 'HTTP/2 request headers not complete within headersTimeout'), 'a log line for it')
-  t.equal(await h2Get(port, await ephemeralCa()), 200, 'another client is served')
+  t.equal((await h2Get(port, await ephemeralCa())).status, 200, 'another client is served')
 })
 
 test('refuses a maxConcurrentStreams or maxSessionMemory that is not a positive integer, naming the field', async t => {

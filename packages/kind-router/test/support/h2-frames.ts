@@ -1,6 +1,7 @@
 // Hand-built HTTP/2 frames over TLS, for clients that misbehave in ways node's http2 client will not.
 import { once } from 'node:events'
 import { readdirSync } from 'node:fs'
+import http2 from 'node:http2'
 import tls from 'node:tls'
 import { settles } from './sockets.ts'
 
@@ -82,4 +83,21 @@ export async function until<T> (read: () => T, check: (value: T) => boolean, wha
       await new Promise(resolve => setTimeout(resolve, 25))
     }
   })(), what, ms)
+}
+
+/** One GET / over node's own http2 client, trusting `ca`: the status and the body. */
+export async function h2Get (port: number, ca: string): Promise<{ status: number, body: string }> {
+  const client = http2.connect(`https://127.0.0.1:${port}`, { ca })
+  client.on('error', () => {})
+  try {
+    const stream = client.request({ ':path': '/' })
+    stream.setEncoding('utf8')
+    let body = ''
+    stream.on('data', (chunk: string) => { body += chunk })
+    const [headers] = await settles(once(stream, 'response'), 'an HTTP/2 answer') as [http2.IncomingHttpHeaders]
+    await settles(once(stream, 'end'), 'the end of the HTTP/2 answer')
+    return { status: Number(headers[':status']), body }
+  } finally {
+    client.close()
+  }
 }
