@@ -47,7 +47,7 @@ function percentile (sorted: number[], p: number): number {
 
 async function run (maxAge: number): Promise<void> {
   process.env.METRICS_MAX_AGE = String(maxAge)
-  const server = await startNodeServer(`webmgmt metricsMaxAge=${maxAge}`, 'webmgmt-metrics.ts', { nodeFlags: profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir] })
+  const server = await startNodeServer(`webmgmt metricsMaxAge=${maxAge}`, 'webmgmt.ts', { nodeFlags: profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir] })
   const base = `http://127.0.0.1:${server.port}`
   const cpuBefore = await cpuSeconds(base)
   const sockets: net.Socket[] = []

@@ -6,7 +6,7 @@
 import Fastify from 'fastify'
 import kindRouter, { type KindConfig } from '@kinds/kind-router'
 import snippetsUi from '@kinds/snippets-ui'
-import { announcePort, certificateFiles, logger } from './shared.ts'
+import { announcePort, certificateFiles, closeOnSigterm, logger } from './shared.ts'
 import { echoEndpoint, serviceEndpoint } from './service.ts'
 
 function tlsOptions (mode: string): Partial<KindConfig> {
@@ -24,9 +24,4 @@ await app.register(snippetsUi)
 await app.http.config({ ...tlsOptions(process.env.BENCH_KIND_TLS ?? 'auto'), endpoints: { '/service': serviceEndpoint, '/echo': echoEndpoint } }, 'myservice')
 const [info] = await app.net.listen('127.0.0.1', 0, { kind: 'myservice' })
 announcePort(info!.port!)
-process.once('SIGTERM', () => {
-  app.close().then(() => process.exit(0), (err: unknown) => {
-    console.error(err)
-    process.exit(1)
-  })
-})
+closeOnSigterm(app)

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import type { Server } from 'node:net'
-import type { FastifyServerOptions } from 'fastify'
+import type { FastifyInstance, FastifyServerOptions } from 'fastify'
 
 /** The seed's upvalue: every server answers GET /service with `{ key: path, value }`. */
 export const value = 42
@@ -48,5 +48,15 @@ export function announce (server: Server, close: () => Promise<unknown>): void {
     // A server whose close waits on a connection the load generator left open still exits
     // (by process.exit, so that `--cpu-prof` writes its profile).
     setTimeout(() => process.exit(0), 3000).unref()
+  })
+}
+
+/** Closes a Fastify app on SIGTERM and exits (0, or 1 with the error), so that `--cpu-prof` writes its profile. */
+export function closeOnSigterm (app: FastifyInstance): void {
+  process.once('SIGTERM', () => {
+    app.close().then(() => process.exit(0), (err: unknown) => {
+      console.error(err)
+      process.exit(1)
+    })
   })
 }
