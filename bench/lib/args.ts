@@ -24,16 +24,17 @@ export function loadSettings (argv: string[] = process.argv.slice(2)): LoadSetti
     }
   })
   return {
-    rounds: positive('rounds', values.rounds),
-    connections: positive('connections', values.connections),
-    pipelining: positive('pipelining', values.pipelining),
-    warmup: positive('warmup', values.warmup),
-    duration: positive('duration', values.duration)
+    rounds: integer('rounds', values.rounds, 1),
+    connections: integer('connections', values.connections, 1),
+    pipelining: integer('pipelining', values.pipelining, 1),
+    warmup: integer('warmup', values.warmup, 1),
+    duration: integer('duration', values.duration, 1)
   }
 }
 
-function positive (name: string, text: string): number {
+/** The value of `--name` as a whole number of at least `min`, or an error naming the flag. */
+export function integer (name: string, text: string, min: number): number {
   const n = Number(text)
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer, got ${text}`)
+  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer of at least ${min}, got ${text}`)
   return n
 }

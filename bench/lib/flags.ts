@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util'
+import { integer } from './args.ts'
 
 /** The flags of `pnpm bench` (bench/user-path.ts). */
 export interface BenchFlags {
@@ -51,10 +52,4 @@ export function benchFlags (argv: string[] = process.argv.slice(2)): BenchFlags 
     only,
     profile: values.profile
   }
-}
-
-function integer (name: string, text: string, min: number): number {
-  const n = Number(text)
-  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer of at least ${min}, got ${text}`)
-  return n
 }
