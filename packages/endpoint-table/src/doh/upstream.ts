@@ -41,22 +41,36 @@ export async function forward (query: Buffer, upstream: Upstream, timeout: numbe
   }
 }
 
+/** A query settled once: its answer, an error, or UpstreamTimeout when the deadline fires, whichever comes first. */
+interface Settlement {
+  done (err: Error | null, answer?: Buffer): void
+  /** Whether it is settled already, for callbacks that come late. */
+  settled (): boolean
+}
+
+/** Settles with `resolve` or `reject` once; `release` (closing the socket) runs first, once. */
+function settleOnce (abort: AbortSignal, timeout: string, release: () => void, resolve: (answer: Buffer) => void, reject: (err: Error) => void): Settlement {
+  let settled = false
+  const done = (err: Error | null, answer?: Buffer): void => {
+    // An abort and a late socket error may both come.
+    if (settled) return
+    settled = true
+    abort.removeEventListener('abort', onAbort)
+    release()
+    if (err !== null) reject(err)
+    else resolve(answer!)
+  }
+  const onAbort = (): void => done(new UpstreamTimeout(timeout))
+  if (abort.aborted) onAbort()
+  else abort.addEventListener('abort', onAbort)
+  return { done, settled: () => settled }
+}
+
 function overUdp (query: Buffer, id: number, upstream: Upstream, abort: AbortSignal): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const socket = createSocket(isIP(upstream.host) === 6 ? 'udp6' : 'udp4')
-    let settled = false
-    const done = (err: Error | null, answer?: Buffer): void => {
-      // An abort and a late send error may both come: the socket closes once.
-      if (settled) return
-      settled = true
-      abort.removeEventListener('abort', onAbort)
-      socket.close()
-      if (err !== null) reject(err)
-      else resolve(answer!)
-    }
-    const onAbort = (): void => done(new UpstreamTimeout(`no answer from ${upstream.host}:${upstream.port} over UDP`))
-    if (abort.aborted) return onAbort()
-    abort.addEventListener('abort', onAbort)
+    const { done, settled } = settleOnce(abort, `no answer from ${upstream.host}:${upstream.port} over UDP`, () => socket.close(), resolve, reject)
+    if (settled()) return
     socket.on('error', err => done(err))
     // A connected socket: the kernel gives it datagrams from the upstream only, however its address is written.
     // Of those, only an answer to this query's ID counts; anything else is dropped.
@@ -65,7 +79,7 @@ function overUdp (query: Buffer, id: number, upstream: Upstream, abort: AbortSig
       done(null, message)
     })
     socket.connect(upstream.port, upstream.host, () => {
-      if (!settled) socket.send(query, err => { if (err != null) done(err) })
+      if (!settled()) socket.send(query, err => { if (err != null) done(err) })
     })
   })
 }
@@ -73,19 +87,9 @@ function overUdp (query: Buffer, id: number, upstream: Upstream, abort: AbortSig
 function overTcp (query: Buffer, id: number, upstream: Upstream, abort: AbortSignal): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const socket = connect({ host: upstream.host, port: upstream.port, noDelay: true })
+    const { done, settled } = settleOnce(abort, `no answer from ${upstream.host}:${upstream.port} over TCP`, () => socket.destroy(), resolve, reject)
+    if (settled()) return
     let seen = Buffer.alloc(0)
-    let settled = false
-    const done = (err: Error | null, answer?: Buffer): void => {
-      if (settled) return
-      settled = true
-      abort.removeEventListener('abort', onAbort)
-      socket.destroy()
-      if (err !== null) reject(err)
-      else resolve(answer!)
-    }
-    const onAbort = (): void => done(new UpstreamTimeout(`no answer from ${upstream.host}:${upstream.port} over TCP`))
-    if (abort.aborted) return onAbort()
-    abort.addEventListener('abort', onAbort)
     socket.on('error', err => done(err))
     socket.on('end', () => done(new Error(`${upstream.host}:${upstream.port} closed the TCP connection without an answer`)))
     socket.on('data', (chunk: Buffer) => {
