@@ -26,10 +26,6 @@ class FairQueue {
     }
   }
 
-  get length (): number {
-    return this.#jobs.length - this.#head
-  }
-
   readonly #drain = (): void => {
     const end = performance.now() + TURN_BUDGET_MS
     try {
