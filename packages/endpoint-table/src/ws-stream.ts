@@ -14,6 +14,11 @@ export const RECEIVE_BYTES = 1024 * 1024
 export const MAX_PENDING_PONGS = 60
 /** Milliseconds a peer that sent a close frame, or is closed for a fault, has before it is cut. */
 const CLOSE_GRACE = 1000
+/** The longest WebSocket frame header (RFC 6455, 5.2): 2 bytes, 8 of length, no mask from a server. */
+const MAX_FRAME_HEADER = 10
+// What `send` answers when it has nothing to wait for: one settled promise each, shared by every call.
+const SENT = Promise.resolve(true)
+const GONE = Promise.resolve(false)
 
 /** How often the server pings, in milliseconds; a socket that has not answered by the next ping is cut. */
 export interface LivenessOptions {
@@ -81,7 +86,15 @@ export class EndpointWebSocket implements AsyncIterable<WebSocketMessage> {
    */
   send (data: string | Uint8Array): Promise<boolean> {
     const socket = this.raw
-    if (socket.readyState !== socket.OPEN) return Promise.resolve(false)
+    if (socket.readyState !== socket.OPEN) return GONE
+    // Room for the message whatever its size in bytes (a UTF-16 unit is at most 3 in UTF-8): it is
+    // sent without a callback and answered with a shared promise, nothing made per message. A write
+    // that fails closes the socket, and the next call answers false.
+    const size = typeof data === 'string' ? data.length * 3 : data.byteLength
+    if (socket.bufferedAmount + size + MAX_FRAME_HEADER < HIGH_WATER_MARK) {
+      socket.send(data)
+      return SENT
+    }
     return new Promise(resolve => {
       let settled = false
       socket.send(data, err => {
@@ -105,7 +118,12 @@ export class EndpointWebSocket implements AsyncIterable<WebSocketMessage> {
       return Promise.resolve(message)
     }
     if (this.closed) return Promise.resolve(null)
-    return new Promise(resolve => this.#waiting.push(resolve))
+    return new Promise(this.#park)
+  }
+
+  /** Queues the resolver of a `receive` that waits: one function for all of them, no closure per message. */
+  readonly #park = (resolve: (message: WebSocketMessage | null) => void): void => {
+    this.#waiting.push(resolve)
   }
 
   /** Closes the socket with `code` (default 1000) and `reason`. */
