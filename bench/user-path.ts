@@ -1,4 +1,4 @@
-// pnpm bench [--rounds 3] [--duration 5] [--warmup 2] [--connections 50] [--streams 10] [--threads 1] [--only=a,c] [--profile]
+// pnpm bench [--rounds 3] [--duration 5] [--warmup 2] [--connections 50] [--streams 10] [--threads 1] [--only=a,c] [--profile] [--no-pin]
 // The kind path users take (register(kindRouter), http.config, net.listen) against the matching
 // plain Fastify server, every row in its own process, loaded by wrk, h2load or a WebSocket client
 // in another, interleaved rounds, medians; the last lines are the ratios. bench/README.md says more.
@@ -8,12 +8,14 @@ import { join } from 'node:path'
 import { runCertificate } from './lib/certificate.ts'
 import { benchFlags } from './lib/flags.ts'
 import { kresdAvailable, kresdVersion } from './lib/kresd.ts'
+import { pinTo } from './lib/pin.ts'
 import { selectRatios, selectRows, toolOf } from './lib/rows.ts'
 import { H2LOAD, WRK, install, toolVersion } from './lib/tools.ts'
 import { legend, machine, ratioLines, table } from './lib/user-path-report.ts'
 import { runUserPath } from './lib/user-path-run.ts'
 
 const flags = benchFlags()
+const pinning = pinTo(flags.pin)
 const loadAtStart = loadavg()
 const tools: Record<string, string | undefined> = {
   wrk: toolVersion(WRK, ['--version'])?.replace(/ Copyright.*$/, ''),
@@ -39,7 +41,7 @@ try {
   console.log(table(rows, samples, flags))
   console.log(legend(rows))
   for (const [name, seen] of negotiated) console.log(`  ${name} negotiated: ${seen}`)
-  console.log(machine(flags, tools, loadAtStart))
+  console.log(machine(flags, tools, loadAtStart, pinning))
   if (profileDir !== undefined) {
     console.log(`cpu profiles (open in Chrome DevTools > Performance, or speedscope): ${profileDir}`)
     for (const file of profiles) console.log(`  ${file}`)

@@ -18,11 +18,13 @@ export interface BenchFlags {
   only: Set<string>
   /** Start every Node server with `--cpu-prof` into a temp dir. */
   profile: boolean
+  /** Run servers and load generators on CPUs of their own (`taskset`); off with `--no-pin`. */
+  pin: boolean
 }
 
 export const GROUPS = ['a', 'b', 'c', 'd', 'e', 'f', 'g']
 
-/** `--rounds 3 --duration 5 --warmup 2 --connections 50 --streams 10 --threads 1 --only=a,c --profile`, all optional. */
+/** `--rounds 3 --duration 5 --warmup 2 --connections 50 --streams 10 --threads 1 --only=a,c --profile --no-pin`, all optional. */
 export function benchFlags (argv: string[] = process.argv.slice(2)): BenchFlags {
   const { values } = parseArgs({
     args: argv,
@@ -35,7 +37,8 @@ export function benchFlags (argv: string[] = process.argv.slice(2)): BenchFlags 
       streams: { type: 'string', default: '10' },
       threads: { type: 'string', default: '1' },
       only: { type: 'string', default: '' },
-      profile: { type: 'boolean', default: false }
+      profile: { type: 'boolean', default: false },
+      'no-pin': { type: 'boolean', default: false }
     }
   })
   const only = new Set(values.only.split(',').map(g => g.trim().toLowerCase()).filter(g => g !== ''))
@@ -50,6 +53,7 @@ export function benchFlags (argv: string[] = process.argv.slice(2)): BenchFlags 
     streams: integer('streams', values.streams, 1),
     threads: integer('threads', values.threads, 1),
     only,
-    profile: values.profile
+    profile: values.profile,
+    pin: !values['no-pin']
   }
 }

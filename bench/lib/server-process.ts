@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
+import { asServer } from './pin.ts'
 
 /** A server running in a child process of its own. */
 export interface ServerProcess {
@@ -29,14 +30,17 @@ export function startNodeServer (name: string, file: string, options: NodeServer
   return startServer(name, process.execPath, [...options.nodeFlags ?? [], '--import', 'tsx', script], options.env)
 }
 
-/** Starts `command` (with `env` added to ours) and waits for its `listening <port>` line on stdout. */
+/**
+ * Starts `command` (with `env` added to ours) and waits for its `listening <port>` line on stdout;
+ * on the server's CPU when pinning is on (pin.ts: `taskset` execs the command, the pid stays).
+ */
 export function startServer (name: string, command: string, args: string[], env: Record<string, string> = {}, timeoutMs = 20_000): Promise<ServerProcess> {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env }
   // Sockets handed down by a service manager are not the bench's.
   delete childEnv.LISTEN_FDS
   delete childEnv.LISTEN_PID
   delete childEnv.LISTEN_FDNAMES
-  const child = spawn(command, args, { cwd: root, env: childEnv, stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(...asServer(command, args), { cwd: root, env: childEnv, stdio: ['ignore', 'pipe', 'inherit'] })
   // After a spawn error 'exit' may never come.
   const exited = new Promise(resolve => child.once('exit', resolve).once('error', resolve))
   const stop = async (): Promise<void> => {
