@@ -24,7 +24,7 @@ export interface BenchFlags {
 
 export const GROUPS = ['a', 'b', 'c', 'd', 'e', 'f', 'g']
 
-/** `--rounds 3 --duration 5 --warmup 2 --connections 50 --streams 10 --threads 1 --only=a,c --profile --no-pin`, all optional. */
+/** `--rounds 3 --duration 5 --warmup 5 --connections 50 --streams 10 --threads 1 --only=a,c --profile --no-pin`, all optional. */
 export function benchFlags (argv: string[] = process.argv.slice(2)): BenchFlags {
   const { values } = parseArgs({
     args: argv,
@@ -32,7 +32,7 @@ export function benchFlags (argv: string[] = process.argv.slice(2)): BenchFlags 
     options: {
       rounds: { type: 'string', default: '3' },
       duration: { type: 'string', default: '5' },
-      warmup: { type: 'string', default: '2' },
+      warmup: { type: 'string', default: '5' },
       connections: { type: 'string', default: '50' },
       streams: { type: 'string', default: '10' },
       threads: { type: 'string', default: '1' },
