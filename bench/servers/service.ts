@@ -31,3 +31,29 @@ async function echo (h: RequestHeaders, ws: EndpointWebSocket): Promise<void> {
 }
 
 export const echoEndpoint: Endpoint = { mime: 'text/plain', websocket: echo }
+
+/**
+ * The same echo written as the Fastify row's (`socket.on('message', ...)` on the `ws` socket underneath),
+ * so the bench can tell the kind's WebSocket path from what `receive` and `send` do per message:
+ * `raw` sends back the bytes as they came, `raw-text` decodes text to a string and sends the string.
+ */
+function rawEcho (text: boolean) {
+  return (_h: RequestHeaders, ws: EndpointWebSocket): Promise<void> => new Promise(resolve => {
+    ws.raw.on('message', (data, isBinary) => {
+      const bytes = data as Buffer
+      if (text && !isBinary) ws.raw.send(bytes.toString('utf8'))
+      else ws.raw.send(bytes, { binary: isBinary })
+    })
+    ws.raw.once('close', () => resolve())
+  })
+}
+
+/** BENCH_WS_ECHO picks the echo on /echo: `seed` (default, `ws.receive()` and `ws.send()`), `raw` or `raw-text`. */
+export function echoFor (which: string): Endpoint {
+  switch (which) {
+    case 'seed': return echoEndpoint
+    case 'raw': return { mime: 'text/plain', websocket: rawEcho(false) }
+    case 'raw-text': return { mime: 'text/plain', websocket: rawEcho(true) }
+    default: throw new Error(`BENCH_WS_ECHO must be seed, raw or raw-text, got ${which}`)
+  }
+}
