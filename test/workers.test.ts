@@ -165,6 +165,19 @@ test('workers share a Unix socket path, and a stale socket file left there is re
   t.same(await settles(child.exited, 'the primary exiting', 20_000), { code: 0, signal: null })
 })
 
+test('in a worker, an { fd } target is refused by name, and systemd\'s sockets (the primary\'s) are said not adopted', async t => {
+  // LISTEN_FDS with the primary's LISTEN_PID is what systemd gives a process that then runs workers.
+  const { child } = await startCluster(t, { WORKERS: '1', FD_TARGET: '0', LISTEN_FDS: '1', LISTEN_PID: String(process.pid), LISTEN_FDNAMES: 'myservice' })
+  const line = await child.line(l => l.fdListen !== undefined, 'the fd listen outcome', 30_000)
+  t.same(line.fdListen, {
+    code: 'KINDS_ERR_LISTEN_ARGS',
+    message: 'net.listen: { fd: 0 } cannot be listened on in a cluster worker: a descriptor is the primary\'s; listen on a port or a path, or run one process'
+  })
+  const warning = await child.line(l => typeof l.msg === 'string' && l.msg.startsWith('socket activation does not work in a cluster worker'), 'the socket activation warning', 30_000)
+  t.equal(warning.LISTEN_FDS, '1')
+  t.equal(warning.level, 40, 'logged at warn')
+})
+
 test('a first worker whose setup fails stops the primary with exit 1 instead of restarting it forever', async t => {
   const child = startChild(t, process.execPath, ['--import', 'tsx', fixture], { WORKERS: '2', BROKEN: '1' })
   t.same(await settles(child.exited, 'the primary exiting', 30_000), { code: 1, signal: null }, 'exit code 1')

@@ -23,6 +23,7 @@ import {
   KINDS_ERR_KIND_BUILD,
   KINDS_ERR_KIND_CONFIG,
   KINDS_ERR_LISTEN,
+  KINDS_ERR_LISTEN_ARGS,
   KINDS_ERR_NOT_LISTENING,
   KINDS_ERR_UNKNOWN_KIND,
   withCause
@@ -68,7 +69,11 @@ export class Router implements ListenerHost {
   constructor (options: RouterOptions) {
     this.log = options.log
     this.#certDir = options.certDir
-    this.#inherited = options.socketActivation ? inheritedSockets() : []
+    // Under a cluster systemd's sockets were passed to the primary (LISTEN_PID is its pid): a worker adopts none.
+    this.#inherited = options.socketActivation && !cluster.isWorker ? inheritedSockets() : []
+    if (options.socketActivation && cluster.isWorker && process.env.LISTEN_FDS !== undefined) {
+      this.log.warn({ LISTEN_FDS: process.env.LISTEN_FDS, LISTEN_PID: process.env.LISTEN_PID }, 'socket activation does not work in a cluster worker: the sockets systemd passed are the primary\'s, none is adopted; run one process under socket activation')
+    }
   }
 
   // ---- http.config ----
@@ -259,6 +264,8 @@ export class Router implements ListenerHost {
   listen (address: unknown, port?: unknown, options?: unknown): Promise<ListenerInfo[]> {
     if (this.#closed) throw new KINDS_ERR_CLOSED()
     const { target, options: { kind } } = parseListenArgs(address, port, options)
+    // Node's cluster would ask the primary to bind a descriptor of its own and fail with a bare `bind EEXIST`.
+    if ('fd' in target && cluster.isWorker) throw new KINDS_ERR_LISTEN_ARGS(`{ fd: ${target.fd} } cannot be listened on in a cluster worker: a descriptor is the primary's; listen on a port or a path, or run one process`)
     if (!this.#exists(kind)) throw new KINDS_ERR_UNKNOWN_KIND(kind, 'net.listen needs a kind made with http.config')
     return this.#listen(kind, target)
   }
