@@ -5,28 +5,25 @@
 //   node_modules/.bin/tsc -b && node --import tsx bench/workers.ts [--rounds 3] [--duration 5]
 //
 // `node --import tsx bench/workers.ts serve <workers>` is the server itself (0: no cluster).
-import { execFile } from 'node:child_process'
-import { promisify } from 'node:util'
 import { parseArgs } from 'node:util'
 import { fileURLToPath } from 'node:url'
 import Fastify from 'fastify'
 import kindRouter from '@kinds/kind-router'
 import { runWorkers } from '@kinds/kind-router/cluster'
 import snippetsUi from '@kinds/snippets-ui'
-import type { Endpoint } from '@kinds/endpoint-table'
 import { freePort } from '../packages/kind-router/test/support/child.ts'
+import { integer } from './lib/args.ts'
+import { median } from './lib/report.ts'
 import { startServer } from './lib/server-process.ts'
-
-const run = promisify(execFile)
+import { wrk } from './lib/wrk.ts'
+import { serviceEndpoint } from './servers/service.ts'
 
 async function serve (port: number): Promise<void> {
   const app = Fastify({ logger: false })
   await app.register(kindRouter)
   await app.register(snippetsUi)
-  const value = 42
-  // The seed's GET /service, without its log line (it would measure the log writer).
-  const service: Endpoint = ['application/json', (h) => ({ key: h.get(':path'), value })]
-  await app.http.config({ endpoints: { '/service': service } }, 'myservice')
+  // The seed's /service, without its log line (it would measure the log writer).
+  await app.http.config({ endpoints: { '/service': serviceEndpoint } }, 'myservice')
   await app.net.listen('127.0.0.1', port, { kind: 'myservice' })
   process.once('SIGTERM', () => { app.close().then(() => process.exit(0), () => process.exit(1)) })
 }
@@ -39,8 +36,8 @@ if (process.argv[2] === 'serve' || process.env.KINDS_WORKER_SLOT !== undefined) 
   if (process.env.KINDS_WORKER_SLOT === undefined) console.log(`listening ${port}`)
 } else {
   const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, duration: { type: 'string', default: '5' } } })
-  const rounds = Number(values.rounds)
-  const duration = Number(values.duration)
+  const rounds = integer('rounds', values.rounds, 1)
+  const duration = integer('duration', values.duration, 1)
   const contenders = [['one process', 0], ['1 worker', 1], ['2 workers', 2]] as const
   const samples = new Map<string, number[]>(contenders.map(([name]) => [name, []]))
   const self = fileURLToPath(import.meta.url)
@@ -51,12 +48,9 @@ if (process.argv[2] === 'serve' || process.env.KINDS_WORKER_SLOT !== undefined) 
       try {
         const url = `http://127.0.0.1:${port}/service`
         // A second of warm-up, not counted: the JIT, and every worker's first connections.
-        await run('wrk', ['-t1', '-c50', '-d1s', url])
-        const { stdout } = await run('wrk', ['-t1', '-c50', `-d${duration}s`, url])
-        const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1])
-        const errors = /Non-2xx or 3xx responses: (\d+)|Socket errors: .*/.exec(stdout)?.[0]
+        const { rps, failures } = await wrk(url, { threads: 1, connections: 50, warmup: 1, duration }, { begin () {}, end () {} })
         samples.get(name)!.push(rps)
-        process.stderr.write(`round ${round}/${rounds} ${name}: ${Math.round(rps)} req/s${errors === undefined ? '' : ` (${errors})`}\n`)
+        process.stderr.write(`round ${round}/${rounds} ${name}: ${Math.round(rps)} req/s${failures === 0 ? '' : ` (${failures} socket errors or non-2xx)`}\n`)
       } finally {
         await server.stop()
       }
@@ -66,10 +60,4 @@ if (process.argv[2] === 'serve' || process.env.KINDS_WORKER_SLOT !== undefined) 
   console.log('| server | req/s (median) | rounds |')
   console.log('| --- | ---: | --- |')
   for (const [name, rps] of samples) console.log(`| ${name} | ${Math.round(median(rps))} | ${rps.map(Math.round).join(', ')} |`)
-}
-
-function median (values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
 }
