@@ -8,6 +8,7 @@ import { cpus } from 'node:os'
 import WebSocket from 'ws'
 import { request } from 'undici'
 import { cpuSeconds } from './lib/cpu.ts'
+import { percentile } from './lib/sample.ts'
 import { startNodeServer } from './lib/server-process.ts'
 
 const { values } = parseArgs({ options: { clients: { type: 'string', default: '10000' }, duration: { type: 'string', default: '10' } } })
@@ -44,10 +45,6 @@ function connect (url: string, seen: Seen, counting: { on: boolean }): Promise<W
     ws.once('open', () => resolve(ws))
     ws.once('error', reject)
   })
-}
-
-function percentile (sorted: number[], p: number): number {
-  return sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * p / 100) - 1)]!
 }
 
 const server = await startNodeServer('webmgmt', 'webmgmt.ts')

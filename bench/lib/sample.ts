@@ -15,11 +15,14 @@ export interface Sample {
 /** What a load generator reports; the runner adds the server's CPU. */
 export type LoadResult = Omit<Sample, 'cpuUs'>
 
+/** The `p`th percentile (0 to 100) of values sorted ascending, nearest rank; NaN for none. */
+export function percentile (sorted: ArrayLike<number>, p: number): number {
+  return sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(sorted.length * p / 100) - 1))]!
+}
+
 /** The 99th percentile of latencies (any unit), nearest rank. */
 export function p99 (values: number[]): number {
-  if (values.length === 0) return Number.NaN
-  const sorted = Float64Array.from(values).sort()
-  return sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.99) - 1)]!
+  return percentile(Float64Array.from(values).sort(), 99)
 }
 
 /** Told when the measured seconds begin and end (the runner reads the server's CPU time then). */
