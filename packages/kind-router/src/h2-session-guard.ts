@@ -1,6 +1,7 @@
 import { constants as http2constants, type Http2Session, type Http2Stream } from 'node:http2'
 import type { Duplex } from 'node:stream'
 import type { FastifyBaseLogger } from 'fastify'
+import { moved, silentFor, type Movement } from './silence.js'
 
 /** The timeouts a guard applies, read at every check so a new config applies at once. */
 export interface GuardTimes {
@@ -13,7 +14,7 @@ export interface GuardTimes {
 /** PING and SETTINGS frames a client may send between two checks (at most a second apart). */
 const MAX_CONTROL_FRAMES = 100
 
-interface Watched {
+interface Watched extends Movement {
   socket: Duplex & { bytesRead: number, bytesWritten: number }
   /** Streams open on the session. */
   open: number
@@ -23,9 +24,6 @@ interface Watched {
   readAtIdle: number
   /** When bytes were first seen arriving on an idle session. */
   arrivingSince: number | undefined
-  /** Bytes read and written at the last check, and when they last changed. */
-  bytes: number
-  movedAt: number
   /** Streams reset (by the client, mostly), since the last check. */
   resets: number
   /** PING and SETTINGS frames received since the last check. */
@@ -60,7 +58,7 @@ export class SessionGuard {
     const now = Date.now()
     const s = socket as Watched['socket']
     // readAtIdle 0: bytes read before the session began (the sniffer's and the :authority mender's) count as a request on its way.
-    const watched: Watched = { socket: s, open: 0, idleSince: now, readAtIdle: 0, arrivingSince: undefined, bytes: s.bytesRead + s.bytesWritten, movedAt: now, resets: 0, controls: 0, abused: false }
+    const watched: Watched = { socket: s, open: 0, idleSince: now, readAtIdle: 0, arrivingSince: undefined, bytes: moved(s), movedAt: now, resets: 0, controls: 0, abused: false }
     this.#sessions.set(session, watched)
     // One listener of each per session, not a closure per stream: 'close' comes once, `this` is the stream.
     const guard = this
@@ -122,11 +120,7 @@ export class SessionGuard {
     for (const [session, w] of this.#sessions) {
       w.resets = 0
       w.controls = 0
-      const bytes = w.socket.bytesRead + w.socket.bytesWritten
-      if (bytes !== w.bytes) {
-        w.bytes = bytes
-        w.movedAt = now
-      } else if (now - w.movedAt >= times.idleTimeout) {
+      if (silentFor(w, w.socket, now, times.idleTimeout)) {
         this.#log.info({ kind: this.#kind, open: w.open }, 'HTTP/2 connection silent for idleTimeout')
         this.#cut(session, w)
         continue

@@ -10,6 +10,7 @@ import { tickFor, type Deadlines } from './deadlines.js'
 import { SessionGuard } from './h2-session-guard.js'
 import { toleratedAuthority } from './authority.js'
 import { sniff } from './sniff.js'
+import { moved, silentFor, type Movement } from './silence.js'
 import { deferPipelined, MAX_QUEUED_PER_CONNECTION, mustWait } from './fair-queue.js'
 
 /** Where a listener listens. */
@@ -96,7 +97,7 @@ export class Listener {
   #h2Socket: Duplex | undefined
   readonly #websockets = new Set<WebSocket>()
   /** HTTP/1.1 connections and the bytes they had moved at the last look: idleTimeout without a timer refreshed on every read and write. */
-  readonly #idle = new Map<Duplex, { bytes: number, movedAt: number }>()
+  readonly #idle = new Map<Duplex, Movement>()
   #idleTimer: NodeJS.Timeout | undefined
   #idleTick = 0
   #closing: Promise<void> | undefined
@@ -378,14 +379,9 @@ export class Listener {
     const now = Date.now()
     const limit = this.#host.kindConfig(this.kind).idleTimeout
     for (const [socket, seen] of this.#idle) {
-      const bytes = moved(socket)
-      if (bytes !== seen.bytes) {
-        seen.bytes = bytes
-        seen.movedAt = now
-      } else if (now - seen.movedAt >= limit) {
-        this.#idle.delete(socket)
-        socket.destroy()
-      }
+      if (!silentFor(seen, socket, now, limit)) continue
+      this.#idle.delete(socket)
+      socket.destroy()
     }
   }
 
@@ -424,12 +420,6 @@ export class Listener {
     }
     socket.end(`HTTP/1.1 ${status} ${reason}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`)
   }
-}
-
-/** Bytes read and written on a connection (TLS: the clear text), so far. */
-function moved (socket: Duplex): number {
-  const s = socket as Duplex & { bytesRead?: number, bytesWritten?: number }
-  return (s.bytesRead ?? 0) + (s.bytesWritten ?? 0)
 }
 
 /** Host headers of a request as sent (Node keeps only the first). */
