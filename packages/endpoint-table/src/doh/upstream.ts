@@ -12,9 +12,10 @@ export function parseUpstream (text: string): Upstream | undefined {
   if (match === null) return undefined
   const host = match[1]!
   const port = match[2] === undefined ? 53 : Number(match[2])
-  if (isIP(host) === 0 || !Number.isInteger(port) || port < 1 || port > 65535) return undefined
+  const family = isIP(host)
+  if (family === 0 || !Number.isInteger(port) || port < 1 || port > 65535) return undefined
   // One spelling of each IPv6 address (`0:0::1` is `::1`), as the logs and errors give it.
-  return { host: isIP(host) === 6 ? new URL(`http://[${host}]/`).hostname.slice(1, -1) : host, port }
+  return { host: family === 6 ? new URL(`http://[${host}]/`).hostname.slice(1, -1) : host, port }
 }
 
 /** The upstream did not answer in time. */
