@@ -264,7 +264,7 @@ export class Router implements ListenerHost {
   listen (address: unknown, port?: unknown, options?: unknown): Promise<ListenerInfo[]> {
     if (this.#closed) throw new KINDS_ERR_CLOSED()
     const { target, options: { kind } } = parseListenArgs(address, port, options)
-    // Node's cluster would ask the primary to bind a descriptor of its own and fail with a bare `bind EEXIST`.
+    // Node's cluster would ask the primary to bind a descriptor of its own and fail with a bare `bind EEXIST` or `bind EINVAL`.
     if ('fd' in target && cluster.isWorker) throw new KINDS_ERR_LISTEN_ARGS(`{ fd: ${target.fd} } cannot be listened on in a cluster worker: a descriptor is the primary's; listen on a port or a path, or run one process`)
     if (!this.#exists(kind)) throw new KINDS_ERR_UNKNOWN_KIND(kind, 'net.listen needs a kind made with http.config')
     return this.#listen(kind, target)
