@@ -2,29 +2,16 @@ import { once } from 'node:events'
 import http2 from 'node:http2'
 import net from 'node:net'
 import { test, type Test } from 'tap'
-import { sleep, type EndpointTable } from '@kinds/endpoint-table'
+import type { EndpointTable } from '@kinds/endpoint-table'
 import { routerOf } from '../src/index.ts'
 import { build, serve, settles } from './support/sockets.ts'
+import { resources, until } from './support/h2-frames.ts'
 
 interface Deferred<T> { promise: Promise<T>, resolve: (value: T) => void }
 function deferred<T> (): Deferred<T> {
   let resolve!: (value: T) => void
   const promise = new Promise<T>(_resolve => { resolve = _resolve })
   return { promise, resolve }
-}
-
-/** Active timers of this process (the server runs in it). */
-function timers (): number {
-  return process.getActiveResourcesInfo().filter(what => what === 'Timeout').length
-}
-
-/** Polls `done` until it holds or a while has passed: a hang guard, not a timing check. */
-async function waitFor (done: () => boolean, what: string, ms = 5000): Promise<void> {
-  const until = Date.now() + ms
-  while (!done()) {
-    if (Date.now() > until) throw new Error(`${what} never happened`)
-    await sleep(5)
-  }
 }
 
 /** An h2c client (prior knowledge) on a `tls: false` kind, destroyed when the test ends. */
@@ -78,17 +65,17 @@ test('watches 100 requests in flight, and 100 bodies still arriving, without a t
   const port = await serve(app, 'svc', { endpoints, tls: false, maxConcurrentStreams: 250 })
   const client = h2c(t, port)
   await once(client, 'remoteSettings')
-  const before = timers()
+  const before = resources().timers
   const waiting = Array.from({ length: 100 }, () => client.request({ ':path': '/wait' }))
   const uploads = Array.from({ length: 100 }, () => {
     const stream = client.request({ ':method': 'POST', ':path': '/upload', 'content-type': 'text/plain', 'content-length': '6' })
     stream.write('abc')
     return stream
   })
-  await waitFor(() => entered === 100, 'the 100 handlers running')
+  await until(() => entered, n => n === 100, 'the 100 handlers running', 5000)
   const bodies = (): number => routerOf(app.http).deadlines.bodies
-  await waitFor(() => bodies() === 100, 'the 100 bodies watched')
-  const during = timers()
+  await until(bodies, n => n === 100, 'the 100 bodies watched', 5000)
+  const during = resources().timers
   t.ok(during - before < 10, `timers: ${before} before, ${during} with 200 requests in flight`)
   release.resolve()
   for (const stream of uploads) stream.end('def')
