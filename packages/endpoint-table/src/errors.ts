@@ -59,3 +59,9 @@ export const KINDS_ERR_HEADERS_SENT = createError<[string]>(
   'Endpoint %s: headers were already written',
   500
 )
+
+export const KINDS_ERR_WS_READ_RAW = createError(
+  'KINDS_ERR_WS_READ_RAW',
+  'ws.receive() has nothing to read: a "message" listener on ws.raw took the messages over before the first receive()',
+  500
+)

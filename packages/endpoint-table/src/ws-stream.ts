@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { WebSocket } from 'ws'
+import { KINDS_ERR_WS_READ_RAW } from './errors.js'
 
 /** Data a WebSocket message carries: text as a string, binary as a Buffer. */
 export type WebSocketMessage = string | Buffer
@@ -43,6 +44,10 @@ export class EndpointWebSocket implements AsyncIterable<WebSocketMessage> {
   #dropped = 0
   #pendingPongs = 0
   #alive = true
+  /** A `receive` was called: from then on the messages stay ours, whoever else listens. */
+  #reading = false
+  /** A 'message' listener on `raw` came first: it reads every message, and `receive` has none. */
+  #readRaw = false
   readonly #heartbeat: NodeJS.Timeout | undefined
   #closeTimer: NodeJS.Timeout | undefined
 
@@ -50,7 +55,8 @@ export class EndpointWebSocket implements AsyncIterable<WebSocketMessage> {
     this.raw = socket
     this.log = log
     // The socket is never paused: control frames share its byte stream, and are read whatever the handler does.
-    socket.on('message', (data, isBinary) => this.#onMessage(data as Buffer | Buffer[] | ArrayBuffer, isBinary))
+    socket.on('message', this.#onMessage)
+    socket.on('newListener', this.#onNewListener)
     if (liveness?.answerPings !== false) socket.on('ping', data => this.#onPing(data))
     else socket.on('ping', () => { this.#alive = true })
     socket.on('pong', () => { this.#alive = true })
@@ -112,6 +118,11 @@ export class EndpointWebSocket implements AsyncIterable<WebSocketMessage> {
 
   /** The next message, or null once the socket is closed. */
   receive (): Promise<WebSocketMessage | null> {
+    if (this.#readRaw) return Promise.reject(new KINDS_ERR_WS_READ_RAW())
+    if (!this.#reading) {
+      this.#reading = true
+      this.raw.off('newListener', this.#onNewListener)
+    }
     const message = this.#queue.shift()
     if (message !== undefined) {
       this.#queuedBytes -= message.length
@@ -141,7 +152,21 @@ export class EndpointWebSocket implements AsyncIterable<WebSocketMessage> {
     }
   }
 
-  #onMessage (data: Buffer | Buffer[] | ArrayBuffer, isBinary: boolean): void {
+  /**
+   * A handler that listens to `raw`'s messages itself before its first `receive` reads them
+   * as `ws` gives them: none is decoded, queued or dropped for a `receive` that never comes.
+   */
+  readonly #onNewListener = (event: string | symbol, listener: unknown): void => {
+    if (event !== 'message' || listener === this.#onMessage) return
+    const socket = this.raw
+    socket.off('newListener', this.#onNewListener)
+    socket.off('message', this.#onMessage)
+    this.#readRaw = true
+    this.#queue.length = 0
+    this.#queuedBytes = 0
+  }
+
+  readonly #onMessage = (data: Buffer | Buffer[] | ArrayBuffer, isBinary: boolean): void => {
     this.#alive = true
     const buffer = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data)
     const message = isBinary ? buffer : buffer.toString('utf8')

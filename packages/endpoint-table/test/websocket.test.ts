@@ -177,6 +177,51 @@ test('receives messages with receive() and async iteration, then null once close
   t.equal(seen[1], null, 'receive gives null once the socket is closed')
 })
 
+test('a handler that listens to ws.raw itself reads every message, and nothing is queued or dropped for receive()', async t => {
+  let receiveError: unknown
+  let server: EndpointWebSocket | undefined
+  const { app, logs } = await build({
+    endpoints: {
+      '/raw': ['text/plain', 'x', (_h, ws) => new Promise<void>(resolve => {
+        server = ws
+        ws.raw.on('message', (data, isBinary) => ws.raw.send(data as Buffer, { binary: isBinary }))
+        ws.raw.once('close', () => resolve())
+        ws.receive().catch(err => { receiveError = err })
+      })],
+      // receive() first: a 'message' listener added later watches the messages beside it.
+      '/both': ['text/plain', 'x', async (_h, ws) => {
+        const watched: string[] = []
+        const first = ws.receive()
+        ws.raw.on('message', data => watched.push(String(data)))
+        await ws.send(`${String(await first)} ${String(await ws.receive())} watched ${watched.join(',')}`)
+      }]
+    }
+  })
+  t.teardown(() => app.close())
+  const port = await listen(app)
+  const client = await open(`ws://127.0.0.1:${port}/raw`)
+  const replies: string[] = []
+  client.on('message', data => replies.push(String(data)))
+  // More than the 64 unread messages a socket holds for receive(): none may be dropped.
+  for (let i = 0; i < 200; i++) client.send(`m${i}`)
+  await waitFor(() => replies.length === 200)
+  t.same(replies, Array.from({ length: 200 }, (_, i) => `m${i}`), 'every message is echoed, in order')
+  t.equal(server!.dropped, 0, 'nothing is dropped')
+  t.match(receiveError, { code: 'KINDS_ERR_WS_READ_RAW', message: /"message" listener on ws\.raw/ }, 'receive() says why it has nothing')
+  client.close(1000)
+  await closed(client)
+  await waitFor(() => logs.some(l => l.msg === 'websocket closed'))
+  t.notOk(logs.some(l => /dropped/.test(String(l.msg))), 'no drop warning')
+
+  const both = await open(`ws://127.0.0.1:${port}/both`)
+  const answer = new Promise<string>(resolve => both.once('message', data => resolve(String(data))))
+  both.send('a')
+  both.send('b')
+  t.equal(await answer, 'a b watched a,b')
+  both.close(1000)
+  await closed(both)
+})
+
 test('answers an upgrade to an endpoint without onWebsocket as plain HTTP, and to an unknown path with 404', async t => {
   const { app } = await build({ endpoints: { '/service': ['application/json', () => ({ value: 42 })] } })
   t.teardown(() => app.close())
