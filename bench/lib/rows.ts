@@ -34,7 +34,7 @@ export interface Ratio {
 }
 
 const kind = (tls: string): ServerSpec => ({ type: 'node', file: 'kind.ts', env: { BENCH_KIND_TLS: tls } })
-/** The `tls: false` kind with another echo on /echo (servers/service.ts): where the WebSocket row's cost is. */
+/** The `tls: false` kind with another echo on /echo (servers/service.ts: `raw`, `raw-text`). */
 const kindEcho = (echo: string): ServerSpec => ({ type: 'node', file: 'kind.ts', env: { BENCH_KIND_TLS: 'false', BENCH_WS_ECHO: echo } })
 const fastify = (protocol: string): ServerSpec => ({ type: 'node', file: 'fastify.ts', env: { BENCH_PROTOCOL: protocol } })
 
@@ -52,9 +52,10 @@ export const ROWS: Row[] = [
   { name: 'kind tls:true h2', what: 'kind with tls: true, HTTP/2 over TLS', server: kind('true'), load: 'h2load-tls', groups: ['d', 'f'] },
   { name: 'node:http2 core', what: 'node:http2 core API, stream.respond (floor of HTTP/2 over TLS)', server: { type: 'node', file: 'node-http2.ts' }, load: 'h2load-tls', groups: ['d'] },
   { name: 'fastify ws', what: 'Fastify + @fastify/websocket echo', server: { type: 'node', file: 'fastify-ws.ts' }, load: 'ws', groups: ['e'] },
-  { name: 'kind ws', what: 'kind with tls: false, onWebsocket echo', server: kind('false'), load: 'ws', groups: ['e'] },
-  { name: 'kind ws raw', what: 'the same kind, onWebsocket echoing from a ws "message" listener as the Fastify row does', server: kindEcho('raw'), load: 'ws', groups: ['e'] },
-  { name: 'kind ws raw text', what: 'the same, the text decoded to a string and sent back as one, as ws.receive() gives it', server: kindEcho('raw-text'), load: 'ws', groups: ['e'] },
+  { name: 'kind ws', what: 'kind with tls: false, onWebsocket echoing from a ws "message" listener on ws.raw, the Fastify row\'s handler', server: kindEcho('raw'), load: 'ws', groups: ['e'] },
+  { name: 'kind ws text', what: 'the same, the text decoded to a string and sent back as one, as ws.receive() gives it', server: kindEcho('raw-text'), load: 'ws', groups: ['e'] },
+  { name: 'kind ws receive/send', what: 'the same kind, the echo written with await ws.receive() and await ws.send()', server: kind('false'), load: 'ws', groups: ['e'] },
+  { name: 'endpoint-table alone ws', what: 'the receive/send echo, the table on a Fastify that listens itself, no kind-router', server: { type: 'node', file: 'endpoint-table.ts' }, load: 'ws', groups: ['e'] },
   { name: 'kresd', what: 'Knot Resolver 5.6 HTTP module, tls = false, same handler in Lua', server: { type: 'kresd' }, load: 'wrk', groups: ['f'] },
   { name: 'kresd h2', what: 'Knot Resolver 5.6 HTTP module, tls = true, HTTP/2 over TLS', server: { type: 'kresd', env: { BENCH_TLS: 'true' } }, load: 'h2load-tls', groups: ['f'] },
   { name: 'fastify h2c', what: 'Fastify { http2: true }, cleartext HTTP/2', server: fastify('h2c'), load: 'h2load-h2c', groups: ['g'] },
@@ -72,8 +73,9 @@ export const RATIOS: Ratio[] = [
   { group: 'd', name: 'fastify h2 / node:http2 core', top: 'fastify h2', bottom: 'node:http2 core' },
   { group: 'd', name: 'kind h2 / node:http2 core', top: 'kind tls:true h2', bottom: 'node:http2 core' },
   { group: 'e', name: 'kind ws / fastify ws', top: 'kind ws', bottom: 'fastify ws', target: '≥ 0.95' },
-  { group: 'e', name: 'kind ws raw / fastify ws', top: 'kind ws raw', bottom: 'fastify ws' },
-  { group: 'e', name: 'kind ws raw text / fastify ws', top: 'kind ws raw text', bottom: 'fastify ws' },
+  { group: 'e', name: 'kind ws text / fastify ws', top: 'kind ws text', bottom: 'fastify ws' },
+  { group: 'e', name: 'kind ws receive/send / fastify ws', top: 'kind ws receive/send', bottom: 'fastify ws' },
+  { group: 'e', name: 'endpoint-table alone ws / fastify ws', top: 'endpoint-table alone ws', bottom: 'fastify ws' },
   { group: 'f', name: 'kind tls:false / kresd', top: 'kind tls:false', bottom: 'kresd', target: '≥ 1.8' },
   { group: 'f', name: 'kind h2 / kresd h2', top: 'kind tls:true h2', bottom: 'kresd h2', target: '≥ 1.0' },
   { group: 'g', name: 'kind h2c / fastify h2c', top: 'kind tls:false h2c', bottom: 'fastify h2c', target: '≥ 0.95' }
