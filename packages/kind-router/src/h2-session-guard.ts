@@ -13,6 +13,8 @@ export interface GuardTimes {
 
 /** PING and SETTINGS frames a client may send between two checks (at most a second apart). */
 const MAX_CONTROL_FRAMES = 100
+/** A PING frame: a 9-byte frame header and 8 bytes of opaque data (RFC 9113, section 6.7). */
+const PING_FRAME_BYTES = 17
 
 interface Watched extends Movement {
   socket: Duplex & { bytesRead: number, bytesWritten: number }
@@ -76,7 +78,12 @@ export class SessionGuard {
     const onControl = (): void => {
       if (++watched.controls > MAX_CONTROL_FRAMES) this.#abuse(session, watched, 'PING or SETTINGS flood')
     }
-    session.on('ping', onControl)
+    session.on('ping', () => {
+      onControl()
+      // A keep-alive PING on an idle session is not a request on its way: keepAliveTimeout closes the session, not headersTimeout.
+      // Its own bytes only, as it may have come in one read with the start of a header block.
+      if (watched.open === 0) watched.readAtIdle += PING_FRAME_BYTES
+    })
     session.on('remoteSettings', onControl)
     // A GOAWAY for abuse (flood, rapid reset) ends the session: the TCP connection goes with it at once.
     session.once('close', () => {

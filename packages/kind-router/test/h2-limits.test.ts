@@ -2,7 +2,7 @@ import { once } from 'node:events'
 import http2 from 'node:http2'
 import { test } from 'tap'
 import { build, ephemeralCa, serve, settles, type LogLine } from './support/sockets.ts'
-import { END_HEADERS, END_STREAM, frame, h2Get, h2Raw, HEADERS, PING, PREFACE, requestBlock, resources, RST_STREAM, SETTINGS, until } from './support/h2-frames.ts'
+import { END_HEADERS, END_STREAM, frame, frameTypes, GOAWAY, h2Get, h2Raw, HEADERS, PING, PREFACE, requestBlock, resources, RST_STREAM, SETTINGS, until } from './support/h2-frames.ts'
 
 const endpoints = { '/': ['text/plain', 'ok'] } as const
 
@@ -74,6 +74,26 @@ test('cuts an HTTP/2 connection whose request headers never complete, at headers
   await settles(once(socket, 'close'), 'the server cutting the connection', 3000)
   t.ok(logs.some(line => line.msg === 'HTTP/2 request headers not complete within headersTimeout'), 'a log line for it')
   t.equal((await h2Get(port, await ephemeralCa())).status, 200, 'another client is served')
+})
+
+test('closes an idle HTTP/2 connection that only sends PINGs at keepAliveTimeout with GOAWAY, not as headers never completing', async t => {
+  const { app, logs } = await build(t)
+  const port = await serve(app, 'svc', { endpoints, tls: true, headersTimeout: 300, keepAliveTimeout: 1500 })
+  const socket = await h2Raw(port)
+  t.teardown(() => socket.destroy())
+  const types = frameTypes(socket)
+  const started = Date.now()
+  socket.write(Buffer.concat([PREFACE, frame(SETTINGS, 0, 0), frame(HEADERS, END_HEADERS | END_STREAM, 1, requestBlock())]))
+  await until(() => types.includes(HEADERS), answered => answered, 'the answer')
+  // The client's keep-alive PINGs on the idle connection, one every 100 ms.
+  const pinging = setInterval(() => socket.write(frame(PING, 0, 0, Buffer.alloc(8))), 100)
+  t.teardown(() => clearInterval(pinging))
+  await settles(once(socket, 'close'), 'the server closing the idle connection', 5000)
+  clearInterval(pinging)
+  const lived = Date.now() - started
+  t.ok(lived >= 1400, `open until keepAliveTimeout (1500 ms), far past headersTimeout (300 ms): ${lived} ms`)
+  t.ok(types.includes(GOAWAY), 'told GOAWAY')
+  t.notOk(logs.some(line => line.msg === 'HTTP/2 request headers not complete within headersTimeout'), 'not taken for headers that never complete')
 })
 
 test('refuses a maxConcurrentStreams or maxSessionMemory that is not a positive integer, naming the field', async t => {
