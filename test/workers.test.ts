@@ -43,6 +43,11 @@ function fetchFresh (target: RequestOptions, ms = 10_000): Promise<{ status: num
 const webmgmtGet = (port: number, path: string): Promise<{ status: number, body: string }> => fetchFresh({ host: '127.0.0.1', port, path })
 
 interface Row { pid: number, status: string, worker?: number, rss: number, uptime: number }
+/** Up: 'ok', or 'busy' (its loop held up over 100 ms, as at a worker's start on a loaded machine); not 'dead'. */
+function up (row: Row): boolean {
+  return row.status === 'ok' || row.status === 'busy'
+}
+
 /**
  * The rows of the Instances table. A connection the primary hands to a worker in the
  * moment it is killed is lost with it (Node's cluster): such a read is cut and asked again.
@@ -111,7 +116,7 @@ test('two workers', async t => {
     const rows = await instances(webmgmt)
     t.same(rows.map(r => r.pid).sort(), [...workers].sort())
     t.same(rows.map(r => r.worker).sort(), [0, 1], 'their places')
-    t.ok(rows.every(r => r.status === 'ok' && r.rss > 0), 'both up, each with its own RSS')
+    t.ok(rows.every(r => up(r) && r.rss > 0), `both up, each with its own RSS: ${JSON.stringify(rows.map(r => [r.status, r.rss]))}`)
   })
 
   await t.test('a worker killed with SIGKILL shows dead, then is restarted and shows up with a new pid', async t => {
@@ -119,12 +124,12 @@ test('two workers', async t => {
     process.kill(victim, 'SIGKILL')
     const dead = await until(() => instances(webmgmt), rows => rows.some(r => r.pid === victim && r.status === 'dead'))
     t.ok(dead.some(r => r.pid === victim && r.status === 'dead'), 'the killed worker shows dead')
-    t.ok(dead.some(r => r.pid === survivor && r.status === 'ok'), 'the other one is up')
+    t.ok(dead.some(r => r.pid === survivor && up(r)), 'the other one is up')
     const res = await until(() => fetchFresh({ host: '127.0.0.1', port: service as number, path: '/service' }, 2000).catch(() => ({ status: 0 })), r => r.status === 200)
     t.equal(res.status, 200, 'the port is still served')
-    const back = await until(() => instances(webmgmt), rows => rows.length === 2 && rows.every(r => r.status === 'ok'))
+    const back = await until(() => instances(webmgmt), rows => rows.length === 2 && rows.every(up))
     t.equal(back.length, 2)
-    t.ok(back.every(r => r.status === 'ok'), 'both up again')
+    t.ok(back.every(up), 'both up again')
     const fresh = back.find(r => r.pid !== survivor)
     t.ok(fresh !== undefined && fresh.pid !== victim, `a new pid (${fresh?.pid})`)
     workers[0] = fresh!.pid
