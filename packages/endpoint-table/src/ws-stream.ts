@@ -162,6 +162,8 @@ export class EndpointWebSocket implements AsyncIterable<WebSocketMessage> {
     socket.off('newListener', this.#onNewListener)
     socket.off('message', this.#onMessage)
     this.#readRaw = true
+    // Messages that came before the listener will never be read: dropped, and counted as such.
+    this.#dropped += this.#queue.length
     this.#queue.length = 0
     this.#queuedBytes = 0
   }

@@ -188,6 +188,13 @@ test('a handler that listens to ws.raw itself reads every message, and nothing i
         ws.raw.once('close', () => resolve())
         ws.receive().catch(err => { receiveError = err })
       })],
+      // Messages before the listener are queued for receive(), then dropped unread when it takes over.
+      '/late': ['text/plain', 'x', async (_h, ws) => {
+        // The client pings after its three messages: frames are read in order, so all three are queued by then.
+        await once(ws.raw, 'ping')
+        ws.raw.on('message', () => {})
+        await ws.send(String(ws.dropped))
+      }],
       // receive() first: a 'message' listener added later watches the messages beside it.
       '/both': ['text/plain', 'x', async (_h, ws) => {
         const watched: string[] = []
@@ -212,6 +219,14 @@ test('a handler that listens to ws.raw itself reads every message, and nothing i
   await closed(client)
   await waitFor(() => logs.some(l => l.msg === 'websocket closed'))
   t.notOk(logs.some(l => /dropped/.test(String(l.msg))), 'no drop warning')
+
+  const late = await open(`ws://127.0.0.1:${port}/late`)
+  const dropped = new Promise<string>(resolve => late.once('message', data => resolve(String(data))))
+  for (const m of ['x', 'y', 'z']) late.send(m)
+  late.ping()
+  t.equal(await dropped, '3', 'messages queued before the listener took over count as dropped')
+  late.close(1000)
+  await closed(late)
 
   const both = await open(`ws://127.0.0.1:${port}/both`)
   const answer = new Promise<string>(resolve => both.once('message', data => resolve(String(data))))
