@@ -1,7 +1,7 @@
-import { createRequire } from 'node:module'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2'
 import { errorCodes, type FastifyReply, type FastifyRequest } from 'fastify'
+import { kRequestSignal } from './fastify-internals.js'
 
 type RawRequest = IncomingMessage | Http2ServerRequest
 type RawResponse = ServerResponse | Http2ServerResponse
@@ -16,20 +16,6 @@ interface BodyWatch {
   late: LateBody
 }
 
-// Where Fastify keeps a request's AbortController: aborting it with the timeout
-// error is what Fastify's own handlerTimeout does, so `request.signal` says why.
-// An internal of Fastify 5: without it, the 503 is still sent.
-const kRequestSignal = requestSignalSymbol()
-
-function requestSignalSymbol (): symbol | undefined {
-  try {
-    const symbols = createRequire(import.meta.url)('fastify/lib/symbols.js') as { kRequestSignal?: unknown }
-    return typeof symbols.kRequestSignal === 'symbol' ? symbols.kRequestSignal : undefined
-  } catch {
-    return undefined
-  }
-}
-
 /** The shortest and longest sweep period, in milliseconds. */
 const MIN_TICK = 10
 const MAX_TICK = 1000
@@ -40,29 +26,59 @@ export function tickFor (limit: number): number {
 }
 
 /**
+ * The reply property that holds a reply's place in its InFlight, or -1: made by
+ * `decorateReply` (see InFlight.decorate), so every reply of the instance has it
+ * from its constructor and keeps one shape.
+ */
+export const kInFlightSlot = Symbol('kinds.inFlightSlot')
+
+type SlottedReply = FastifyReply & { [kInFlightSlot]: number }
+
+/**
  * The requests in flight on one kind instance and the handler timeout that
- * applies to them. Entering and leaving is a Set add and delete: no timer, no
- * listener, no closure per request; the sweep finds the late ones.
+ * applies to them. Entering and leaving is a store into an array at a free
+ * place the reply remembers: no timer, no listener, no closure and no hashing
+ * per request (a Set's add and delete, with its rehash and shrink, cost more);
+ * the sweep finds the late ones. The array grows to the most requests ever in
+ * flight at once and does not shrink.
  */
 export class InFlight {
   readonly handlerTimeout: number
-  readonly #replies = new Set<FastifyReply>()
+  readonly #replies: Array<SlottedReply | undefined> = []
+  readonly #free: number[] = []
+  #size = 0
   #onIdle: (() => void) | undefined
 
   constructor (handlerTimeout: number) {
     this.handlerTimeout = handlerTimeout
   }
 
+  /** Gives every reply of `instance` its place property: call once, before the instance is ready. */
+  static decorate (instance: { decorateReply: (name: symbol, value: number) => unknown }): void {
+    instance.decorateReply(kInFlightSlot, -1)
+  }
+
   get size (): number {
-    return this.#replies.size
+    return this.#size
   }
 
   enter (reply: FastifyReply): void {
-    this.#replies.add(reply)
+    const slotted = reply as SlottedReply
+    if (slotted[kInFlightSlot] >= 0) return
+    const slot = this.#free.pop() ?? this.#replies.length
+    this.#replies[slot] = slotted
+    slotted[kInFlightSlot] = slot
+    this.#size++
   }
 
   leave (reply: FastifyReply): void {
-    if (this.#replies.delete(reply) && this.#replies.size === 0 && this.#onIdle !== undefined) this.#onIdle()
+    const slotted = reply as SlottedReply
+    const slot = slotted[kInFlightSlot]
+    if (slot < 0 || this.#replies[slot] !== slotted) return
+    this.#replies[slot] = undefined
+    this.#free.push(slot)
+    slotted[kInFlightSlot] = -1
+    if (--this.#size === 0 && this.#onIdle !== undefined) this.#onIdle()
   }
 
   /** Called once no request is in flight any more (for a retired generation). */
@@ -73,7 +89,10 @@ export class InFlight {
   /** Drops what is done (answered, hijacked, or its client gone) and answers 503 to what ran past handlerTimeout. */
   sweep (bodies: ReadonlyMap<RawRequest, BodyWatch>): void {
     const limit = this.handlerTimeout
-    for (const reply of this.#replies) {
+    const replies = this.#replies
+    for (let slot = 0; slot < replies.length; slot++) {
+      const reply = replies[slot]
+      if (reply === undefined) continue
       if (reply.sent || reply.raw.destroyed) {
         this.leave(reply)
         continue

@@ -5,6 +5,7 @@ import type { ResolvedConfig } from './config.js'
 import { installAuth } from './auth.js'
 import { installOriginCheck } from './origin.js'
 import { InFlight, type Deadlines } from './deadlines.js'
+import { routeConfig } from './fastify-internals.js'
 
 /** Route of a request that no route of the kind matched (the not-found handler answered). */
 export const UNMATCHED_ROUTE = '(unmatched)'
@@ -27,7 +28,7 @@ export interface CompletedRequest {
 export type RequestObserver = (request: CompletedRequest) => void
 
 /**
- * Where a kind's requests enter and leave: the in-flight set the handler
+ * Where a kind's requests enter and leave: the in-flight list the handler
  * timeout sweep reads, one line per request (kind from the child logger,
  * method, path, status and time) when info is on, then the observers if any.
  */
@@ -57,11 +58,11 @@ class RequestLog extends LogController {
       else reply.log.info(line(request, reply, ms), 'request')
     }
     if (this.#observers.size === 0) return
-    const route = request.routeOptions
+    const route = routeConfig(request)
     const done: CompletedRequest = {
       kind: this.#kind,
       method: request.method,
-      route: (route.config as { endpoint?: string }).endpoint ?? route.url ?? UNMATCHED_ROUTE,
+      route: route?.endpoint ?? route?.url ?? UNMATCHED_ROUTE,
       status: reply.statusCode,
       seconds: ms / 1000,
       bytesIn: bytesIn(request),
@@ -112,6 +113,8 @@ export async function buildInstance (kind: string, config: ResolvedConfig, log: 
       ;(reply as FastifyReply).code(err.statusCode ?? 400).send()
     }
   })
+  // Before any plugin: an encapsulated context copies the reply decorations it finds when it is registered.
+  InFlight.decorate(instance)
   // First of all hooks: a refused Origin gets 403, then missing credentials 401, before any plugin or upgrade.
   installOriginCheck(instance, config.allowedOrigins)
   installAuth(instance, kind, config.auth)
