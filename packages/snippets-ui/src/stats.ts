@@ -15,16 +15,22 @@ const KIND = /^[A-Za-z0-9_-]+$/
 const reserved = ['request', 'latency', 'websocket', 'process', 'kind', 'connections']
 
 export function statusClass (status: number): StatusClass {
-  return statusClasses[Math.min(Math.max(Math.floor(status / 100), 1), 5) - 1]!
+  return statusClasses[classIndex(status)]!
 }
 
-/** The keys of one kind, made once so counting a request builds no strings. */
-interface KindKeys {
-  total: string
-  seconds: string
-  byClass: Record<StatusClass, string>
+/** The index in statusClasses of a status: 0 for 1xx (and below) to 4 for 5xx (and above). */
+function classIndex (status: number): number {
+  return Math.min(Math.max(Math.floor(status / 100), 1), 5) - 1
+}
+
+/** The cells of one kind's request stats, found once so counting a request builds and hashes no key. */
+interface KindCells {
+  total: number
+  seconds: number
+  /** By status class, in the order of statusClasses. */
+  byClass: number[]
   /** `kind.<kind>.latency.<bucket>`, one a bound, then `kind.<kind>.latency.slow`. */
-  buckets: string[]
+  buckets: number[]
 }
 
 /** `<prefix>latency.<bucket name>` for each bound, then `<prefix>latency.slow` past the last one. */
@@ -39,40 +45,47 @@ export function isBucketKey (key: string): boolean {
 
 /**
  * The flat, dotted stats of /stats: counters only grow, gauges are set. A key
- * keeps the type it was first used with.
+ * keeps the type it was first used with. Each key has a cell in one array of
+ * numbers: a completed request adds to cells found when its kind was first
+ * seen, without building or hashing a key.
  */
 export class StatsStore {
-  readonly #values: Record<string, number> = Object.create(null)
+  readonly #slots = new Map<string, number>()
+  readonly #cells: number[] = []
   readonly #gauges = new Set<string>()
-  readonly #kindKeys = new Map<string, KindKeys>()
+  readonly #kindCells = new Map<string, KindCells>()
   readonly #bounds: readonly number[]
-  readonly #buckets: string[]
+  readonly #total: number
+  readonly #byClass: number[]
+  readonly #buckets: number[]
+  readonly #seconds: number
+  readonly #wsTotal: number
+  readonly #wsOpen: number
 
   constructor (bounds: readonly number[] = DEFAULT_LATENCY_BUCKETS) {
     this.#bounds = bounds
-    this.#buckets = bucketKeys(bounds)
-    this.#ensure('request.total', false)
-    for (const c of statusClasses) this.#ensure(`request.${c}`, false)
-    for (const key of this.#buckets) this.#ensure(key, false)
-    this.#ensure('latency.sum', false)
-    this.#ensure('websocket.total', false)
-    this.#ensure('websocket.open', true)
+    this.#total = this.#slot('request.total', false)
+    this.#byClass = statusClasses.map(c => this.#slot(`request.${c}`, false))
+    this.#buckets = bucketKeys(bounds).map(key => this.#slot(key, false))
+    this.#seconds = this.#slot('latency.sum', false)
+    this.#wsTotal = this.#slot('websocket.total', false)
+    this.#wsOpen = this.#slot('websocket.open', true)
   }
 
   /** A completed request of a kind. */
   request (kind: string, status: number, seconds: number): void {
-    const keys = this.#keysOf(kind)
-    const cls = statusClass(status)
-    const v = this.#values
-    v['request.total']!++
-    v[`request.${cls}`]!++
-    v[keys.total]!++
-    v[keys.byClass[cls]]!++
-    v[keys.seconds]! += seconds
-    v['latency.sum']! += seconds
+    const own = this.#cellsOf(kind)
+    const cls = classIndex(status)
     const bucket = bucketIndex(this.#bounds, seconds)
-    v[this.#buckets[bucket]!]!++
-    v[keys.buckets[bucket]!]!++
+    const c = this.#cells
+    c[this.#total]!++
+    c[own.total]!++
+    c[this.#byClass[cls]!]!++
+    c[own.byClass[cls]!]!++
+    c[this.#seconds]! += seconds
+    c[own.seconds]! += seconds
+    c[this.#buckets[bucket]!]!++
+    c[own.buckets[bucket]!]!++
   }
 
   /** The latency bounds, in seconds, of the bucket keys. */
@@ -82,42 +95,38 @@ export class StatsStore {
 
   /** A WebSocket opened on a kind; the returned function is called on its close. */
   websocket (kind: string): () => void {
-    const open = `kind.${kind}.websocket.open`
-    const total = `kind.${kind}.websocket.total`
-    this.#ensure(open, true)
-    this.#ensure(total, false)
-    this.#values['websocket.total']!++
-    this.#values[total]!++
-    this.#values['websocket.open']!++
-    this.#values[open]!++
+    const open = this.#slot(`kind.${kind}.websocket.open`, true)
+    const total = this.#slot(`kind.${kind}.websocket.total`, false)
+    const c = this.#cells
+    c[this.#wsTotal]!++
+    c[total]!++
+    c[this.#wsOpen]!++
+    c[open]!++
     let closed = false
     return () => {
       if (closed) return
       closed = true
-      this.#values['websocket.open']!--
-      this.#values[open]!--
+      c[this.#wsOpen]!--
+      c[open]!--
     }
   }
 
   /** A built-in gauge (process, connections). */
   gauge (key: string, value: number): void {
-    this.#ensure(key, true)
-    this.#values[key] = value
+    this.#cells[this.#slot(key, true)] = value
   }
 
   /** A built-in counter set to its running total (process CPU seconds). */
   counter (key: string, total: number): void {
-    this.#ensure(key, false)
-    this.#values[key] = total
+    this.#cells[this.#slot(key, false)] = total
   }
 
   /** `app.stats.set`: a user gauge. */
   set (key: string, value: number, options?: StatOptions): string {
     const flat = userKey(key, options)
     checkNumber(flat, value)
-    if (this.#values[flat] !== undefined && !this.#gauges.has(flat)) throw new KINDS_ERR_STAT_VALUE(flat, 'is a counter: use add()')
-    this.#ensure(flat, true)
-    this.#values[flat] = value
+    if (this.#slots.has(flat) && !this.#gauges.has(flat)) throw new KINDS_ERR_STAT_VALUE(flat, 'is a counter: use add()')
+    this.#cells[this.#slot(flat, true)] = value
     return flat
   }
 
@@ -127,13 +136,13 @@ export class StatsStore {
     checkNumber(flat, delta)
     if (delta < 0) throw new KINDS_ERR_STAT_VALUE(flat, `a counter only grows, got ${delta}`)
     if (this.#gauges.has(flat)) throw new KINDS_ERR_STAT_VALUE(flat, 'is a gauge: use set()')
-    this.#ensure(flat, false)
-    this.#values[flat]! += delta
+    this.#cells[this.#slot(flat, false)]! += delta
     return flat
   }
 
   get (key: string): number | undefined {
-    return this.#values[key]
+    const slot = this.#slots.get(key)
+    return slot === undefined ? undefined : this.#cells[slot]
   }
 
   isGauge (key: string): boolean {
@@ -143,7 +152,7 @@ export class StatsStore {
   /** Every stat, keys sorted, as /stats serves it. */
   snapshot (): Record<string, number> {
     const out: Record<string, number> = {}
-    for (const key of Object.keys(this.#values).sort()) out[key] = this.#values[key]!
+    for (const key of [...this.#slots.keys()].sort()) out[key] = this.#cells[this.#slots.get(key)!]!
     return out
   }
 
@@ -151,26 +160,30 @@ export class StatsStore {
     return [...this.#gauges].sort()
   }
 
-  #keysOf (kind: string): KindKeys {
-    let keys = this.#kindKeys.get(kind)
-    if (keys === undefined) {
+  #cellsOf (kind: string): KindCells {
+    let own = this.#kindCells.get(kind)
+    if (own === undefined) {
       const prefix = `kind.${kind}.request.`
-      keys = {
-        total: `${prefix}total`,
-        seconds: `kind.${kind}.latency.sum`,
-        byClass: Object.fromEntries(statusClasses.map(c => [c, `${prefix}${c}`])) as Record<StatusClass, string>,
-        buckets: bucketKeys(this.#bounds, `kind.${kind}.`)
+      own = {
+        total: this.#slot(`${prefix}total`, false),
+        seconds: this.#slot(`kind.${kind}.latency.sum`, false),
+        byClass: statusClasses.map(c => this.#slot(`${prefix}${c}`, false)),
+        buckets: bucketKeys(this.#bounds, `kind.${kind}.`).map(key => this.#slot(key, false))
       }
-      for (const key of [keys.total, keys.seconds, ...Object.values(keys.byClass), ...keys.buckets]) this.#ensure(key, false)
-      this.#kindKeys.set(kind, keys)
+      this.#kindCells.set(kind, own)
     }
-    return keys
+    return own
   }
 
-  #ensure (key: string, gauge: boolean): void {
-    if (this.#values[key] !== undefined) return
-    this.#values[key] = 0
-    if (gauge) this.#gauges.add(key)
+  /** The cell of a key, made at 0 (and typed) when the key is new. */
+  #slot (key: string, gauge: boolean): number {
+    let slot = this.#slots.get(key)
+    if (slot === undefined) {
+      slot = this.#cells.push(0) - 1
+      this.#slots.set(key, slot)
+      if (gauge) this.#gauges.add(key)
+    }
+    return slot
   }
 }
 
