@@ -44,6 +44,8 @@ export const ROWS: Row[] = [
   { name: 'kind tls:false', what: 'kind with tls: false, net.listen', server: kind('false'), load: 'wrk', groups: ['a', 'f'] },
   { name: 'endpoint-table alone', what: 'the table on a Fastify that listens itself, no kind-router', server: { type: 'node', file: 'endpoint-table.ts' }, load: 'wrk', groups: ['a'] },
   { name: 'node:http', what: 'node:http alone (floor of HTTP/1.1)', server: { type: 'node', file: 'node-http.ts' }, load: 'wrk', groups: ['a'] },
+  // The control: the first row's server again, in its own process. Any ratio it has to that row is the run's noise.
+  { name: 'fastify again', what: 'the plain Fastify row once more, another process (the control: its ratio to fastify is noise)', server: fastify('http'), load: 'wrk', groups: ['a'] },
   { name: 'kind default', what: 'kind with tls unset (plain + TLS on one port), plain client', server: kind('auto'), load: 'wrk', groups: ['b'] },
   { name: 'fastify https', what: 'Fastify { https }, HTTP/1.1 over TLS', server: fastify('https'), load: 'wrk-tls', groups: ['c'] },
   { name: 'kind tls:true', what: 'kind with tls: true, HTTP/1.1 over TLS', server: kind('true'), load: 'wrk-tls', groups: ['c'] },
@@ -66,6 +68,7 @@ export const RATIOS: Ratio[] = [
   { group: 'a', name: 'kind tls:false / fastify', top: 'kind tls:false', bottom: 'fastify', target: '≥ 0.95' },
   { group: 'a', name: 'endpoint-table alone / fastify', top: 'endpoint-table alone', bottom: 'fastify', target: '≥ 0.95' },
   { group: 'a', name: 'fastify / node:http', top: 'fastify', bottom: 'node:http' },
+  { group: 'a', name: 'fastify again / fastify (control)', top: 'fastify again', bottom: 'fastify', target: '1.00: its distance from 1 is the run\'s noise' },
   { group: 'b', name: 'kind default / fastify', top: 'kind default', bottom: 'fastify', target: '≥ 0.95' },
   { group: 'c', name: 'kind tls:true / fastify https', top: 'kind tls:true', bottom: 'fastify https', target: '≥ 0.95' },
   { group: 'c', name: 'fastify https / node:https', top: 'fastify https', bottom: 'node:https' },
