@@ -23,13 +23,16 @@ function classIndex (status: number): number {
   return Math.min(Math.max(Math.floor(status / 100), 1), 5) - 1
 }
 
-/** The cells of one kind's request stats, found once so counting a request builds and hashes no key. */
-interface KindCells {
+/**
+ * The cells of the request stats of all kinds (`request.total`...) or of one
+ * (`kind.<kind>.request.total`...), found once so counting a request builds and hashes no key.
+ */
+interface RequestCells {
   total: number
   seconds: number
   /** By status class, in the order of statusClasses. */
   byClass: number[]
-  /** `kind.<kind>.latency.<bucket>`, one a bound, then `kind.<kind>.latency.slow`. */
+  /** `<prefix>latency.<bucket>`, one a bound, then `<prefix>latency.slow`. */
   buckets: number[]
 }
 
@@ -53,39 +56,34 @@ export class StatsStore {
   readonly #slots = new Map<string, number>()
   readonly #cells: number[] = []
   readonly #gauges = new Set<string>()
-  readonly #kindCells = new Map<string, KindCells>()
+  readonly #kindCells = new Map<string, RequestCells>()
   readonly #bounds: readonly number[]
-  readonly #total: number
-  readonly #byClass: number[]
-  readonly #buckets: number[]
-  readonly #seconds: number
+  readonly #all: RequestCells
   readonly #wsTotal: number
   readonly #wsOpen: number
 
   constructor (bounds: readonly number[] = DEFAULT_LATENCY_BUCKETS) {
     this.#bounds = bounds
-    this.#total = this.#slot('request.total', false)
-    this.#byClass = statusClasses.map(c => this.#slot(`request.${c}`, false))
-    this.#buckets = bucketKeys(bounds).map(key => this.#slot(key, false))
-    this.#seconds = this.#slot('latency.sum', false)
+    this.#all = this.#requestCells('')
     this.#wsTotal = this.#slot('websocket.total', false)
     this.#wsOpen = this.#slot('websocket.open', true)
   }
 
   /** A completed request of a kind. */
   request (kind: string, status: number, seconds: number): void {
-    const own = this.#cellsOf(kind)
     const cls = classIndex(status)
     const bucket = bucketIndex(this.#bounds, seconds)
+    this.#count(this.#all, cls, bucket, seconds)
+    this.#count(this.#cellsOf(kind), cls, bucket, seconds)
+  }
+
+  /** One request counted in one set of cells. */
+  #count (cells: RequestCells, cls: number, bucket: number, seconds: number): void {
     const c = this.#cells
-    c[this.#total]!++
-    c[own.total]!++
-    c[this.#byClass[cls]!]!++
-    c[own.byClass[cls]!]!++
-    c[this.#seconds]! += seconds
-    c[own.seconds]! += seconds
-    c[this.#buckets[bucket]!]!++
-    c[own.buckets[bucket]!]!++
+    c[cells.total]!++
+    c[cells.byClass[cls]!]!++
+    c[cells.seconds]! += seconds
+    c[cells.buckets[bucket]!]!++
   }
 
   /** The latency bounds, in seconds, of the bucket keys. */
@@ -160,19 +158,20 @@ export class StatsStore {
     return [...this.#gauges].sort()
   }
 
-  #cellsOf (kind: string): KindCells {
+  #cellsOf (kind: string): RequestCells {
     let own = this.#kindCells.get(kind)
-    if (own === undefined) {
-      const prefix = `kind.${kind}.request.`
-      own = {
-        total: this.#slot(`${prefix}total`, false),
-        seconds: this.#slot(`kind.${kind}.latency.sum`, false),
-        byClass: statusClasses.map(c => this.#slot(`${prefix}${c}`, false)),
-        buckets: bucketKeys(this.#bounds, `kind.${kind}.`).map(key => this.#slot(key, false))
-      }
-      this.#kindCells.set(kind, own)
-    }
+    if (own === undefined) this.#kindCells.set(kind, own = this.#requestCells(`kind.${kind}.`))
     return own
+  }
+
+  /** The request cells under `prefix`: '' for all kinds, `kind.<kind>.` for one. */
+  #requestCells (prefix: string): RequestCells {
+    return {
+      total: this.#slot(`${prefix}request.total`, false),
+      seconds: this.#slot(`${prefix}latency.sum`, false),
+      byClass: statusClasses.map(c => this.#slot(`${prefix}request.${c}`, false)),
+      buckets: bucketKeys(this.#bounds, prefix).map(key => this.#slot(key, false))
+    }
   }
 
   /** The cell of a key, made at 0 (and typed) when the key is new. */
