@@ -27,7 +27,9 @@ test('the Instances table shows both workers, a killed one dead, then its replac
   process.kill(victim, 'SIGKILL')
   await until(page, `${state(victim)} === 'dead'`, 20_000)
   t.pass('the killed worker\'s row shows dead')
-  t.equal(await page.evaluate(`${state(survivor)}`), 'ok', 'the other stays ok')
+  // The survivor keeps its row and its figures. It may read busy for a moment on a loaded machine
+  // (its event loop held up for over 100 ms, or its answer late): that is true, and not dead.
+  t.match(await page.evaluate(`${state(survivor)}`), /^(ok|busy)$/, 'the other stays up (ok, or busy under load), not dead')
   await until(page, `${rows}.length === 2 && ${state(victim)} === undefined && [...${rows}].every(tr => tr.dataset.status === 'ok')`, 30_000)
   const after = await page.$$eval('#instances-body tr[data-pid]', trs => trs.map(tr => Number(tr.getAttribute('data-pid'))))
   t.ok(after.includes(survivor) && !after.includes(victim), `the restarted worker's row (${after.join(', ')}) took the dead one's place`)
