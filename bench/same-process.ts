@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util'
 import { integer } from './lib/args.ts'
 import { pinTo } from './lib/pin.ts'
+import { median } from './lib/report.ts'
 import { startNodeServer } from './lib/server-process.ts'
 import { runTool } from './lib/spawn-tool.ts'
 import { WRK, toolVersion } from './lib/tools.ts'
@@ -39,12 +40,6 @@ async function rps (port: number, seconds: number): Promise<number> {
   const result = parseWrk(out)
   if (result.failures > 0) throw new Error(`wrk on port ${port}: ${result.failures} errors or non-2xx`)
   return result.rps
-}
-
-function median (xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b)
-  const mid = s.length >> 1
-  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2
 }
 
 /** One fresh process of `pair`: warmed up, then `bursts` pairs of bursts, the order turned each time. */
