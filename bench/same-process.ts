@@ -73,17 +73,23 @@ async function onePair (pair: string): Promise<number[]> {
 }
 
 const perProcess = new Map<string, number[]>(pairs.map(p => [p, []]))
-for (let round = 1; round <= processes; round++) {
-  for (const pair of pairs) {
-    const ratios = await onePair(pair)
-    const m = median(ratios)
-    perProcess.get(pair)!.push(m)
-    process.stderr.write(`process ${round}/${processes} ${pair}: median ${m.toFixed(3)} (bursts ${ratios.map(r => r.toFixed(2)).join(' ')})\n`)
+try {
+  for (let round = 1; round <= processes; round++) {
+    for (const pair of pairs) {
+      const ratios = await onePair(pair)
+      const m = median(ratios)
+      perProcess.get(pair)!.push(m)
+      process.stderr.write(`process ${round}/${processes} ${pair}: median ${m.toFixed(3)} (bursts ${ratios.map(r => r.toFixed(2)).join(' ')})\n`)
+    }
   }
-}
-console.log(`same process, wrk -t1 -c${connections}, ${bursts} bursts of ${burst} s a process after ${warmup} s of warm-up each side, ` +
-  `${processes} processes a pair, pinning ${typeof pinning === 'string' ? pinning : `server CPU ${pinning.server}, load CPU ${pinning.load}`}`)
-for (const [pair, ms] of perProcess) {
-  const sorted = [...ms].sort((a, b) => a - b)
-  console.log(`pair ${pair} / fastify (same process) = ${median(ms).toFixed(3)} (processes: ${ms.map(m => m.toFixed(3)).join(' ')}; min–max ${sorted[0]!.toFixed(3)}–${sorted.at(-1)!.toFixed(3)})`)
+  console.log(`same process, wrk -t1 -c${connections}, ${bursts} bursts of ${burst} s a process after ${warmup} s of warm-up each side, ` +
+    `${processes} processes a pair, pinning ${typeof pinning === 'string' ? pinning : `server CPU ${pinning.server}, load CPU ${pinning.load}`}`)
+  for (const [pair, ms] of perProcess) {
+    const sorted = [...ms].sort((a, b) => a - b)
+    console.log(`pair ${pair} / fastify (same process) = ${median(ms).toFixed(3)} (processes: ${ms.map(m => m.toFixed(3)).join(' ')}; min–max ${sorted[0]!.toFixed(3)}–${sorted.at(-1)!.toFixed(3)})`)
+  }
+} catch (err) {
+  // A server that did not start or a wrk that failed stops the run with what it said.
+  console.error(err instanceof Error ? err.message : err)
+  process.exitCode = 1
 }
