@@ -5,12 +5,12 @@
 // quarter for its whole life (bench/README.md, Noise); in one process both sides share that luck.
 import { parseArgs } from 'node:util'
 import { integer } from './lib/args.ts'
+import { checkAnswer } from './lib/check.ts'
 import { pinTo } from './lib/pin.ts'
 import { median } from './lib/report.ts'
 import { startNodeServer } from './lib/server-process.ts'
-import { runTool } from './lib/spawn-tool.ts'
 import { WRK, toolVersion } from './lib/tools.ts'
-import { parseWrk } from './lib/wrk.ts'
+import { wrk } from './lib/wrk.ts'
 
 const PAIRS = ['fastify', 'table', 'kind', 'kind-bare', 'kind-quiet', 'kind-default']
 
@@ -35,9 +35,12 @@ for (const p of pairs) if (!PAIRS.includes(p)) throw new Error(`--pairs takes ${
 const pinning = pinTo(!values['no-pin'])
 if (toolVersion(WRK, ['--version']) === undefined) throw new Error('wrk not found (apt-get install wrk)')
 
+/** No server CPU is read around a burst: the ratio of the two sides' req/s is the figure. */
+const unwatched = { begin () {}, end () {} }
+
+/** Requests per second of one burst of `wrk -t1 -c<connections>` on /service; errors or non-2xx stop the run. */
 async function rps (port: number, seconds: number): Promise<number> {
-  const out = await runTool(WRK, ['-t', '1', '-c', String(connections), '-d', `${seconds}s`, '--latency', `http://127.0.0.1:${port}/service`], (seconds + 30) * 1000)
-  const result = parseWrk(out)
+  const result = await wrk(`http://127.0.0.1:${port}/service`, { threads: 1, connections, warmup: 0, duration: seconds }, unwatched)
   if (result.failures > 0) throw new Error(`wrk on port ${port}: ${result.failures} errors or non-2xx`)
   return result.rps
 }
@@ -49,8 +52,8 @@ async function onePair (pair: string): Promise<number[]> {
     const reference = server.port
     const answer = await fetch(`http://127.0.0.1:${reference}/pair`)
     const other = ((await answer.json()) as { port: number }).port
-    const check = await (await fetch(`http://127.0.0.1:${other}/service`)).json() as { key?: string }
-    if (check.key !== '/service') throw new Error(`pair ${pair}: /service answered ${JSON.stringify(check)}`)
+    await checkAnswer(`the reference of pair ${pair}`, `http://127.0.0.1:${reference}/service`)
+    await checkAnswer(`pair ${pair}`, `http://127.0.0.1:${other}/service`)
     await rps(reference, warmup)
     await rps(other, warmup)
     const ratios: number[] = []

@@ -2,7 +2,7 @@
 // picks the server: `http` (default, HTTP/1.1), `https` (HTTP/1.1 over TLS), `h2` (HTTP/2 over
 // TLS, `{ http2: true, https }`) or `h2c` (cleartext HTTP/2, `{ http2: true }`).
 import Fastify, { type FastifyInstance } from 'fastify'
-import { announce, certificate, fastifyOptions, logger, value } from './shared.ts'
+import { announce, certificate, fastifyOptions, logger, serviceRoute } from './shared.ts'
 
 function build (protocol: string): FastifyInstance {
   switch (protocol) {
@@ -16,9 +16,7 @@ function build (protocol: string): FastifyInstance {
 
 const app = build(process.env.BENCH_PROTOCOL ?? 'http')
 
-app.get('/service', (request, reply) => {
-  reply.send({ key: request.url, value })
-})
+serviceRoute(app)
 
 await app.listen({ host: '127.0.0.1', port: 0 })
 announce(app.server, () => app.close())

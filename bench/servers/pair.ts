@@ -13,7 +13,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import kindRouter, { routerOf } from '@kinds/kind-router'
 import endpointTable from '@kinds/endpoint-table'
 import snippetsUi from '@kinds/snippets-ui'
-import { announcePort, logger, value } from './shared.ts'
+import { announcePort, logger, serviceRoute } from './shared.ts'
 import { serviceEndpoint } from './service.ts'
 
 const MODES = ['fastify', 'table', 'kind', 'kind-bare', 'kind-quiet', 'kind-default']
@@ -22,9 +22,7 @@ if (!MODES.includes(mode)) throw new Error(`BENCH_PAIR must be one of ${MODES.jo
 
 function plain (): FastifyInstance {
   const app = Fastify({ logger })
-  app.get('/service', (request, reply) => {
-    reply.send({ key: request.url, value })
-  })
+  serviceRoute(app)
   return app
 }
 

@@ -5,6 +5,13 @@ import type { FastifyInstance, FastifyServerOptions } from 'fastify'
 /** The seed's upvalue: every server answers GET /service with `{ key: path, value }`. */
 export const value = 42
 
+/** The plain Fastify route of the reference servers: the seed's GET /service, written as a Fastify user would. */
+export function serviceRoute (app: FastifyInstance): void {
+  app.get('/service', (request, reply) => {
+    reply.send({ key: request.url, value })
+  })
+}
+
 /**
  * The logger of every Fastify server of the bench, the kinds' app included: pino at `warn`,
  * so nothing is written per request and the cost of a level check stays in on both sides.
