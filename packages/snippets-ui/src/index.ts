@@ -7,7 +7,7 @@ import { routerOf, type RequestObserver } from '@kinds/kind-router'
 import { workerRelay } from '@kinds/kind-router/cluster'
 import { StatsStore, type StatOptions } from './stats.js'
 import { ProcessSampler } from './process-sampler.js'
-import { checkLatencyBuckets } from './latency-buckets.js'
+import { bucketIndex, checkLatencyBuckets } from './latency-buckets.js'
 import { Metrics } from './metrics.js'
 import { StatsFeed } from './feed.js'
 import { clusterStats, STATS_TOPIC, type WorkerSample } from './cluster-stats.js'
@@ -120,9 +120,11 @@ const snippetsUi: FastifyPluginAsync<SnippetsUiOptions> = async function snippet
   }
   const feed = new StatsFeed(stats, sampler, refresh, interval, relay === undefined ? undefined : clusterStats(relay))
 
+  // /stats and /metrics share the latency bounds: the bucket is found once.
   const onRequest: RequestObserver = done => {
-    stats.request(done.kind, done.status, done.seconds)
-    metrics.request(done)
+    const bucket = bucketIndex(latencyBuckets, done.seconds)
+    stats.request(done.kind, done.status, done.seconds, bucket)
+    metrics.request(done, bucket)
   }
   const onWebsocket = (kind: string, ws: { once: (event: 'close', listener: (code: number) => void) => unknown }): void => {
     const closed = stats.websocket(kind)

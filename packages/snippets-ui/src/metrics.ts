@@ -126,9 +126,9 @@ export class Metrics {
     for (const m of this.registry.getMetricsAsArray()) if (!before.has(m.name)) this.#owned.push(m.name)
   }
 
-  /** One completed request: plain additions, no label lookup. */
-  request (r: CompletedRequest): void {
-    this.#series.record(r)
+  /** One completed request: plain additions, no label lookup; `bucket` is its latency bucket if known. */
+  request (r: CompletedRequest, bucket?: number): void {
+    this.#series.record(r, bucket)
   }
 
   websocketOpened (kind: string): void {

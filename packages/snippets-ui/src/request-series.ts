@@ -33,28 +33,44 @@ export interface RouteSeries {
   bytesIn: number
   bytesOut: number
   readonly statuses: Map<number, StatusSeries>
+  /** The status code counted last on this series and its counter: most requests repeat it. */
+  lastCode: number
+  lastStatus: StatusSeries | undefined
 }
 
 /**
- * The per-request side of /metrics: plain numbers in series found through three
- * Map lookups, so a request costs no label hashing and no allocation once its
- * series exist. prom-client reads them at scrape time.
+ * The per-request side of /metrics: plain numbers in series, so a request costs
+ * no label hashing and no allocation once its series exist. prom-client reads
+ * them at scrape time. A request of the same kind, route, method and status as
+ * the one before (the common case under load) finds its series and counter
+ * without a lookup; any other goes through three Maps.
  */
 export class RequestSeries {
   readonly bounds: readonly number[]
   /** kind → route → method → series. */
   readonly #kinds = new Map<string, Map<string, Map<string, RouteSeries>>>()
+  #last: RouteSeries | undefined
 
   constructor (bounds: readonly number[]) {
     this.bounds = bounds
   }
 
-  record (r: CompletedRequest): void {
-    // Over HTTP/2 `:method` can be any token: an invented one is `other`, so clients cannot add series at will.
-    const series = this.route(r.kind, KNOWN_METHODS.has(r.method) ? r.method : 'other', r.route)
-    const status = series.statuses.get(r.status) ?? this.status(series, r.status)
+  /** One completed request; `bucket` is its latency bucket if the caller has it already. */
+  record (r: CompletedRequest, bucket = bucketIndex(this.bounds, r.seconds)): void {
+    let series = this.#last
+    // An invented method never matches: its series is labelled `other`, found below.
+    if (series === undefined || series.labels.route !== r.route || series.labels.method !== r.method || series.labels.kind !== r.kind) {
+      // Over HTTP/2 `:method` can be any token: an invented one is `other`, so clients cannot add series at will.
+      series = this.#last = this.route(r.kind, KNOWN_METHODS.has(r.method) ? r.method : 'other', r.route)
+    }
+    let status = series.lastStatus
+    if (status === undefined || series.lastCode !== r.status) {
+      status = series.statuses.get(r.status) ?? this.status(series, r.status)
+      series.lastCode = r.status
+      series.lastStatus = status
+    }
     status.count++
-    series.buckets[bucketIndex(this.bounds, r.seconds)]!++
+    series.buckets[bucket]!++
     series.sum += r.seconds
     series.count++
     series.bytesIn += r.bytesIn
@@ -69,7 +85,7 @@ export class RequestSeries {
     if (methods === undefined) routes.set(route, methods = new Map())
     let series = methods.get(method)
     if (series === undefined) {
-      series = { labels: { kind, method, route }, buckets: new Float64Array(this.bounds.length + 1), sum: 0, count: 0, bytesIn: 0, bytesOut: 0, statuses: new Map() }
+      series = { labels: { kind, method, route }, buckets: new Float64Array(this.bounds.length + 1), sum: 0, count: 0, bytesIn: 0, bytesOut: 0, statuses: new Map(), lastCode: 0, lastStatus: undefined }
       methods.set(method, series)
     }
     return series
