@@ -71,6 +71,17 @@ const tlsPolicy = {
 } as const satisfies SecureContextOptions
 const listeners = new WeakMap<object, Listener>()
 
+/** What Node's server adds to keepAliveTimeout before it closes (HTTP_SERVER_KEEP_ALIVE_TIMEOUT_BUFFER), so a client that reuses the connection at the advertised limit does not race the close. */
+const KEEP_ALIVE_BUFFER = 1000
+
+/**
+ * Node's own fields, both there since Node 8: the response the connection is
+ * serving (null between requests) and the keep-alive limit a response advertises
+ * (`Keep-Alive: timeout=N`), which Node copies from `server.keepAliveTimeout`.
+ */
+type Http1Socket = Duplex & { _httpMessage?: ServerResponse | null, bytesWritten?: number }
+type Http1Response = ServerResponse & { _keepAliveTimeout: number }
+
 /** The listener a connection came through, for every socket layer of it. */
 export function listenerOf (socket: object | null | undefined): Listener | undefined {
   return socket == null ? undefined : listeners.get(socket)
@@ -96,7 +107,7 @@ export class Listener {
   /** The TLS socket an HTTP/2 session is being made on, for the guard. */
   #h2Socket: Duplex | undefined
   readonly #websockets = new Set<WebSocket>()
-  /** HTTP/1.1 connections and the bytes they had moved at the last look: idleTimeout without a timer refreshed on every read and write. */
+  /** HTTP/1.1 connections and the bytes they had moved at the last look: idleTimeout and keepAliveTimeout without a timer per request, read or write. */
   readonly #idle = new Map<Duplex, Movement>()
   #idleTimer: NodeJS.Timeout | undefined
   #idleTick = 0
@@ -142,10 +153,12 @@ export class Listener {
     // Node wants headersTimeout <= requestTimeout (checked only at creation) and misses requestTimeout otherwise.
     this.#http1.headersTimeout = Math.min(config.headersTimeout, config.requestTimeout)
     this.#http1.requestTimeout = config.requestTimeout
-    this.#http1.keepAliveTimeout = config.keepAliveTimeout
-    // HTTP/1.1 silence is this listener's sweep (#checkIdle), as HTTP/2's is the session guard's.
+    // HTTP/1.1 silence, between requests (keepAliveTimeout) or at any time (idleTimeout), is this
+    // listener's sweep (#checkIdle), as HTTP/2's is the session guard's: Node would set a socket
+    // timer after every response and clear it at the next request.
+    this.#http1.keepAliveTimeout = 0
     this.#http1.timeout = 0
-    if (this.#idleTimer !== undefined && tickFor(config.idleTimeout) !== this.#idleTick) this.#startIdleChecks()
+    if (this.#idleTimer !== undefined && idleTick(config) !== this.#idleTick) this.#startIdleChecks()
     // HTTP/2 silence is the session guard's (bytes moved, checked every tick): Node's session timer would be refreshed on every frame.
     this.#http2.updateSettings({ maxConcurrentStreams: config.maxConcurrentStreams })
     if (this.#tls !== undefined) {
@@ -295,9 +308,12 @@ export class Listener {
       return
     }
     if (!req.complete && hasBody(req)) this.#bodyDeadline(req, res, Math.min(config.requestTimeout, config.handlerTimeout))
+    // HTTP/2 streams of one connection are bounded by maxConcurrentStreams.
+    if ('stream' in req) return this.#host.dispatch(this.kind, req, res)
+    // The server's own keepAliveTimeout is 0 (see applyConfig): the client is still told the kind's.
+    ;(res as Http1Response)._keepAliveTimeout = config.keepAliveTimeout
     // HTTP/1.1 pipelining: Node gives a response its socket only when the ones before it are done.
-    // (HTTP/2 streams of one connection are bounded by maxConcurrentStreams instead.)
-    if (!('stream' in req) && ((res as ServerResponse).socket === null || mustWait(req.socket as Socket))) this.#later(req, res)
+    if ((res as ServerResponse).socket === null || mustWait(req.socket as Socket)) this.#later(req, res)
     else this.#host.dispatch(this.kind, req, res)
   }
 
@@ -370,16 +386,22 @@ export class Listener {
 
   #startIdleChecks (): void {
     clearInterval(this.#idleTimer)
-    this.#idleTick = tickFor(this.#host.kindConfig(this.kind).idleTimeout)
+    this.#idleTick = idleTick(this.#host.kindConfig(this.kind))
     this.#idleTimer = setInterval(() => this.#checkIdle(), this.#idleTick).unref()
   }
 
-  /** A connection that has read and written nothing for idleTimeout is cut, as Node's server.timeout would. */
+  /**
+   * A connection that has read and written nothing for idleTimeout is cut, as Node's
+   * server.timeout would; one that has answered and waits for its next request is
+   * closed after keepAliveTimeout (and Node's second more) of silence, as Node's
+   * keep-alive timer would.
+   */
   #checkIdle (): void {
     const now = Date.now()
-    const limit = this.#host.kindConfig(this.kind).idleTimeout
+    const { idleTimeout, keepAliveTimeout } = this.#host.kindConfig(this.kind)
+    const betweenRequests = Math.min(idleTimeout, keepAliveTimeout + KEEP_ALIVE_BUFFER)
     for (const [socket, seen] of this.#idle) {
-      if (!silentFor(seen, socket, now, limit)) continue
+      if (!silentFor(seen, socket, now, waitsForRequest(socket) ? betweenRequests : idleTimeout)) continue
       this.#idle.delete(socket)
       socket.destroy()
     }
@@ -423,6 +445,17 @@ export class Listener {
 }
 
 /** Host headers of a request as sent (Node keeps only the first). */
+/** How often the HTTP/1.1 silence sweep looks: a quarter of the shorter of idleTimeout and keepAliveTimeout, 10 ms to a second. */
+function idleTick (config: ResolvedConfig): number {
+  return tickFor(Math.min(config.idleTimeout, config.keepAliveTimeout))
+}
+
+/** A connection that has sent a response and is not serving one: the keep-alive wait between two requests. */
+function waitsForRequest (socket: Duplex): boolean {
+  const s = socket as Http1Socket
+  return s._httpMessage == null && (s.bytesWritten ?? 0) > 0
+}
+
 function hostCount (raw: string[]): number {
   let n = 0
   for (let i = 0; i < raw.length; i += 2) if (raw[i]!.length === 4 && raw[i]!.toLowerCase() === 'host') n++

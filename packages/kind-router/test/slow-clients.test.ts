@@ -1,13 +1,25 @@
 import { once } from 'node:events'
 import net from 'node:net'
-import { test } from 'tap'
+import { connect as tlsConnect } from 'node:tls'
+import { test, type Test } from 'tap'
 import { sleep, type EndpointTable } from '@kinds/endpoint-table'
 import { agent, build, ephemeralCa, fetchText, serve, settles } from './support/sockets.ts'
+import { until } from './support/h2-frames.ts'
 
 const endpoints: EndpointTable = {
   '/': ['text/plain', 'fast'],
   '/upload': ['text/plain', async (_h, stream) => `${(await stream.getBodyAsString()).length} bytes`],
   '/never': ['text/plain', async (_h, stream) => { await sleep(60_000, stream.signal) }]
+}
+
+/** A connection to the kind, clear or TLS (trusting any certificate), reading latin1. */
+async function connection (t: Pick<Test, 'teardown'>, port: number, tls: boolean): Promise<net.Socket> {
+  const socket = tls ? tlsConnect({ port, host: '127.0.0.1', rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] }) : net.connect(port, '127.0.0.1')
+  await once(socket, tls ? 'secureConnect' : 'connect')
+  socket.setEncoding('latin1')
+  socket.on('error', () => {})
+  t.teardown(() => { socket.destroy() })
+  return socket
 }
 
 /** Connects, writes `first`, then one more byte every 50 ms (none if `first` is empty or `quiet`); resolves to what the server sent once it cuts the connection. */
@@ -69,13 +81,55 @@ test('cuts off a connection silent for idleTimeout', async t => {
   t.equal((await fetchText(`http://127.0.0.1:${port}/`, agent(t))).body, 'fast', 'a normal client is still served')
 })
 
-test('closes an idle keep-alive connection after keepAliveTimeout', async t => {
+for (const tls of [false, true]) {
+  test(`closes an idle keep-alive connection after keepAliveTimeout and a second, as Node does (tls: ${tls})`, async t => {
+    const { app } = await build(t)
+    const port = await serve(app, 'svc', { endpoints, keepAliveTimeout: 1000, tls })
+    const socket = await connection(t, port, tls)
+    let received = ''
+    socket.on('data', (chunk: string) => { received += chunk })
+    socket.write('GET / HTTP/1.1\r\nhost: x\r\n\r\n')
+    await until(() => received, r => r.endsWith('fast'), 'the answer')
+    const answered = Date.now()
+    // The default (5 s) would outlast the guard.
+    await settles(once(socket, 'close'), 'the server closing the idle connection', 5000)
+    const lived = Date.now() - answered
+    t.match(received, /^HTTP\/1\.1 200 OK\r\n/)
+    t.match(received, /\r\nKeep-Alive: timeout=1\r\n/i, 'the client is told the kind\'s keepAliveTimeout')
+    // keepAliveTimeout, Node's second more, and at most two looks of the sweep (every 250 ms here).
+    t.ok(lived >= 1900 && lived < 3000, `closed ${lived} ms after the answer, at 2 to 2.5 s`)
+  })
+}
+
+test('a keep-alive connection that asks again within keepAliveTimeout is served again on the same socket', async t => {
   const { app } = await build(t)
-  const port = await serve(app, 'svc', { endpoints, keepAliveTimeout: 1000, tls: false })
-  // Node waits a second more than keepAliveTimeout; the default (5 s) would outlast the guard.
-  const received = await trickle(port, 'GET / HTTP/1.1\r\nhost: x\r\n\r\n', { quiet: true, guard: 5000 })
+  const port = await serve(app, 'svc', { endpoints, keepAliveTimeout: 400, tls: false })
+  const socket = await connection(t, port, false)
+  let received = ''
+  socket.on('data', (chunk: string) => { received += chunk })
+  for (let i = 1; i <= 3; i++) {
+    socket.write('GET / HTTP/1.1\r\nhost: x\r\n\r\n')
+    await until(() => received, r => r.split('fast').length === i + 1, `answer ${i}`)
+    // Past keepAliveTimeout, within Node's second more: the silence is counted again from each answer.
+    await sleep(700)
+  }
+  t.equal(received.match(/HTTP\/1\.1 200 OK/g)?.length, 3, 'three answers on one connection')
+  t.notOk(socket.destroyed, 'still open')
+})
+
+test('a request slower than keepAliveTimeout is answered: the keep-alive limit counts only between requests', async t => {
+  const { app } = await build(t)
+  const slow: EndpointTable = { '/slow': ['text/plain', async () => { await sleep(2000); return 'late' }] }
+  const port = await serve(app, 'svc', { endpoints: slow, keepAliveTimeout: 200, tls: false })
+  const socket = await connection(t, port, false)
+  let received = ''
+  socket.on('data', (chunk: string) => { received += chunk })
+  socket.write('GET /slow HTTP/1.1\r\nhost: x\r\n\r\n')
+  // Silent for 2 s while the handler runs: past keepAliveTimeout and Node's second more.
+  await until(() => received, r => r.endsWith('late'), 'the slow answer', 5000)
   t.match(received, /^HTTP\/1\.1 200 OK\r\n/)
-  t.match(received, /\r\nKeep-Alive: timeout=1\r\n/i, 'the client is told the kind\'s keepAliveTimeout')
+  await settles(once(socket, 'close'), 'the close once idle after it', 5000)
+  t.pass('closed once it waited for a request')
 })
 
 test('answers 503 to a request whose handler takes longer than handlerTimeout, and keeps serving', async t => {
