@@ -1,4 +1,4 @@
-// pnpm bench:pairs [--processes 4] [--bursts 10] [--burst 2] [--warmup 3] [--connections 50] [--pairs fastify,table,kind,kind-bare,kind-quiet,kind-default] [--no-pin]
+// pnpm bench:pairs [--processes 4] [--bursts 10] [--burst 2] [--warmup 3] [--connections 50] [--pairs fastify,table,kind,kind-bare,kind-quiet,kind-default,fastify-no-keepalive-timer] [--no-pin]
 // A kind against a plain Fastify route in the same process (servers/pair.ts), loaded by wrk in
 // short bursts that take turns (A B, B A, ...): each process gives the median of its bursts'
 // ratios, the run the median over fresh processes. A process is faster or slower by up to a
@@ -12,7 +12,7 @@ import { startNodeServer } from './lib/server-process.ts'
 import { WRK, toolVersion } from './lib/tools.ts'
 import { wrk } from './lib/wrk.ts'
 
-const PAIRS = ['fastify', 'table', 'kind', 'kind-bare', 'kind-quiet', 'kind-default']
+const PAIRS = ['fastify', 'table', 'kind', 'kind-bare', 'kind-quiet', 'kind-default', 'fastify-no-keepalive-timer']
 
 const { values } = parseArgs({
   options: {

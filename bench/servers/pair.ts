@@ -8,6 +8,9 @@
 //   kind-quiet the same kind with snippets-ui registered, its request observer taken off again
 //   kind-default the kind with `tls` unset (plain and TLS on one port, an ephemeral certificate),
 //              loaded by a plain client: row (b) of `pnpm bench`
+//   fastify-no-keepalive-timer  plain Fastify with Node's keep-alive timer off (keepAliveTimeout 0,
+//              so idle connections are never closed): what that timer, set after every answer and
+//              cleared at every request, costs; the kind closes idle connections from its sweep instead
 // The reference's port is on the `listening` line; GET /pair on it answers the other one's.
 import Fastify, { type FastifyInstance } from 'fastify'
 import kindRouter, { routerOf } from '@kinds/kind-router'
@@ -16,12 +19,12 @@ import snippetsUi from '@kinds/snippets-ui'
 import { announcePort, logger, serviceRoute } from './shared.ts'
 import { serviceEndpoint } from './service.ts'
 
-const MODES = ['fastify', 'table', 'kind', 'kind-bare', 'kind-quiet', 'kind-default']
+const MODES = ['fastify', 'table', 'kind', 'kind-bare', 'kind-quiet', 'kind-default', 'fastify-no-keepalive-timer']
 const mode = process.env.BENCH_PAIR ?? 'kind'
 if (!MODES.includes(mode)) throw new Error(`BENCH_PAIR must be one of ${MODES.join(', ')}, got ${mode}`)
 
-function plain (): FastifyInstance {
-  const app = Fastify({ logger })
+function plain (options: { keepAliveTimeout?: number } = {}): FastifyInstance {
+  const app = Fastify({ logger, ...options })
   serviceRoute(app)
   return app
 }
@@ -33,8 +36,8 @@ async function portOf (app: FastifyInstance): Promise<number> {
 
 /** The other server of the pair, listening; its port and how to close it. */
 async function other (): Promise<{ port: number, app: FastifyInstance }> {
-  if (mode === 'fastify') {
-    const app = plain()
+  if (mode === 'fastify' || mode === 'fastify-no-keepalive-timer') {
+    const app = plain(mode === 'fastify' ? {} : { keepAliveTimeout: 0 })
     return { port: await portOf(app), app }
   }
   if (mode === 'table') {
