@@ -23,8 +23,10 @@ const MODES = ['fastify', 'table', 'kind', 'kind-bare', 'kind-quiet', 'kind-defa
 const mode = process.env.BENCH_PAIR ?? 'kind'
 if (!MODES.includes(mode)) throw new Error(`BENCH_PAIR must be one of ${MODES.join(', ')}, got ${mode}`)
 
-function plain (options: { keepAliveTimeout?: number } = {}): FastifyInstance {
-  const app = Fastify({ logger, ...options })
+function plain ({ keepAliveTimer = true } = {}): FastifyInstance {
+  const app = Fastify({ logger })
+  // On the server itself: Fastify reads `keepAliveTimeout: 0` as unset and puts its 72 s default.
+  if (!keepAliveTimer) app.server.keepAliveTimeout = 0
   serviceRoute(app)
   return app
 }
@@ -37,7 +39,7 @@ async function portOf (app: FastifyInstance): Promise<number> {
 /** The other server of the pair, listening; its port and how to close it. */
 async function other (): Promise<{ port: number, app: FastifyInstance }> {
   if (mode === 'fastify' || mode === 'fastify-no-keepalive-timer') {
-    const app = plain(mode === 'fastify' ? {} : { keepAliveTimeout: 0 })
+    const app = plain({ keepAliveTimer: mode === 'fastify' })
     return { port: await portOf(app), app }
   }
   if (mode === 'table') {
