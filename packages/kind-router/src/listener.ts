@@ -458,8 +458,14 @@ function waitsForRequest (socket: Duplex): boolean {
 
 function hostCount (raw: string[]): number {
   let n = 0
-  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.length === 4 && raw[i]!.toLowerCase() === 'host') n++
+  for (let i = 0; i < raw.length; i += 2) if (isHost(raw[i]!)) n++
   return n
+}
+
+/** `host` in any case, letter by letter (`| 32` folds only A-Z onto a-z here): no lower-cased copy of every header name. */
+function isHost (name: string): boolean {
+  return name.length === 4 && (name.charCodeAt(0) | 32) === 104 && (name.charCodeAt(1) | 32) === 111 &&
+    (name.charCodeAt(2) | 32) === 115 && (name.charCodeAt(3) | 32) === 116
 }
 
 function hasBody (req: IncomingMessage | Http2ServerRequest): boolean {

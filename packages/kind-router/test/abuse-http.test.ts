@@ -34,6 +34,7 @@ const shapes: Array<[string, string, RegExp]> = [
   ['two different content-length', 'POST /upload HTTP/1.1\r\nhost: x\r\ncontent-length: 3\r\ncontent-length: 5\r\n\r\nabcde', /^HTTP\/1\.1 400 /],
   ['an obs-fold header line', 'GET / HTTP/1.1\r\nhost: x\r\nx-folded: a\r\n  b\r\n\r\n', /^HTTP\/1\.1 400 /],
   ['two Host headers', 'GET / HTTP/1.1\r\nhost: a\r\nhost: b\r\n\r\n', /^HTTP\/1\.1 400 /],
+  ['two Host headers in other cases', 'GET / HTTP/1.1\r\nHost: a\r\nhOsT: b\r\n\r\n', /^HTTP\/1\.1 400 /],
   ['CONNECT', 'CONNECT 127.0.0.1:22 HTTP/1.1\r\nhost: 127.0.0.1:22\r\n\r\n', /^HTTP\/1\.1 405 /],
   ['a body announced over bodyLimit with expect: 100-continue', 'POST /upload HTTP/1.1\r\nhost: x\r\ncontent-type: text/plain\r\ncontent-length: 5000000\r\nexpect: 100-continue\r\n\r\n', /^HTTP\/1\.1 413 /],
   // The whole preface is h2c (test/h2c.test.ts); one byte off, it is a bad HTTP/1.1 request line.
