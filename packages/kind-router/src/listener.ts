@@ -444,7 +444,6 @@ export class Listener {
   }
 }
 
-/** Host headers of a request as sent (Node keeps only the first). */
 /** How often the HTTP/1.1 silence sweep looks: a quarter of the shorter of idleTimeout and keepAliveTimeout, 10 ms to a second. */
 function idleTick (config: ResolvedConfig): number {
   return tickFor(Math.min(config.idleTimeout, config.keepAliveTimeout))
@@ -456,6 +455,7 @@ function waitsForRequest (socket: Duplex): boolean {
   return s._httpMessage == null && (s.bytesWritten ?? 0) > 0
 }
 
+/** Host headers of a request as sent (Node keeps only the first). */
 function hostCount (raw: string[]): number {
   let n = 0
   for (let i = 0; i < raw.length; i += 2) if (isHost(raw[i]!)) n++
