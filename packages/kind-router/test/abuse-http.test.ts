@@ -1,10 +1,9 @@
 import { once } from 'node:events'
 import http2 from 'node:http2'
-import net from 'node:net'
 import tls from 'node:tls'
 import { test, type Test } from 'tap'
 import type { EndpointTable } from '@kinds/endpoint-table'
-import { agent, build, ephemeralCa, fetchText, rawExchange, serve, settles, type LogLine } from './support/sockets.ts'
+import { agent, build, ephemeralCa, fetchText, http1Connection, rawExchange, serve, settles, type LogLine } from './support/sockets.ts'
 import { resources, until } from './support/h2-frames.ts'
 
 const endpoints: EndpointTable = {
@@ -85,11 +84,7 @@ test('answers a TLS alert to a garbage ClientHello on a TLS-only port, and keeps
 
 /** Starts a POST of 100,000 bytes, sends 3 of them and then nothing; gives what the server answered. */
 async function stalledBody (port: number, secure: boolean): Promise<string> {
-  const socket: net.Socket = secure
-    ? tls.connect({ host: '127.0.0.1', port, ALPNProtocols: ['http/1.1'], rejectUnauthorized: false })
-    : net.connect(port, '127.0.0.1')
-  socket.on('error', () => {})
-  await once(socket, secure ? 'secureConnect' : 'connect')
+  const socket = await http1Connection(port, secure)
   let received = ''
   socket.setEncoding('latin1')
   socket.on('data', (chunk: string) => { received += chunk })
@@ -134,11 +129,7 @@ for (const tlsMode of [false, true]) {
     const { app } = await build(t)
     const port = await serve(app, 'svc', { endpoints, idleTimeout: 500, tls: tlsMode })
     const before = resources()
-    const socket: net.Socket = tlsMode
-      ? tls.connect({ host: '127.0.0.1', port, ALPNProtocols: ['http/1.1'], rejectUnauthorized: false })
-      : net.connect(port, '127.0.0.1')
-    socket.on('error', () => {})
-    await once(socket, tlsMode ? 'secureConnect' : 'connect')
+    const socket = await http1Connection(port, tlsMode)
     socket.write('GET /big HTTP/1.1\r\nhost: x\r\n\r\n')
     socket.pause()
     await until(() => app.net.list()[0]?.connections, n => n === 0, 'the server cutting the slow reader')

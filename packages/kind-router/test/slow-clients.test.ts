@@ -1,9 +1,8 @@
 import { once } from 'node:events'
 import net from 'node:net'
-import { connect as tlsConnect } from 'node:tls'
 import { test, type Test } from 'tap'
 import { sleep, type EndpointTable } from '@kinds/endpoint-table'
-import { agent, build, ephemeralCa, fetchText, serve, settles } from './support/sockets.ts'
+import { agent, build, ephemeralCa, fetchText, http1Connection, serve, settles } from './support/sockets.ts'
 import { until } from './support/h2-frames.ts'
 
 const endpoints: EndpointTable = {
@@ -12,18 +11,16 @@ const endpoints: EndpointTable = {
   '/never': ['text/plain', async (_h, stream) => { await sleep(60_000, stream.signal) }]
 }
 
-/** A connection to the kind, clear or TLS (trusting any certificate), reading latin1. */
-async function connection (t: Pick<Test, 'teardown'>, port: number, tls: boolean): Promise<net.Socket> {
-  const socket = tls ? tlsConnect({ port, host: '127.0.0.1', rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] }) : net.connect(port, '127.0.0.1')
-  await once(socket, tls ? 'secureConnect' : 'connect')
+/** A raw connection to the kind, clear or TLS, reading latin1, destroyed at the test's end. */
+async function connection (t: Pick<Test, 'teardown'>, port: number, secure: boolean): Promise<net.Socket> {
+  const socket = await http1Connection(port, secure)
   socket.setEncoding('latin1')
-  socket.on('error', () => {})
   t.teardown(() => { socket.destroy() })
   return socket
 }
 
 /** Connects, writes `first`, then one more byte every 50 ms (none if `first` is empty or `quiet`); resolves to what the server sent once it cuts the connection. */
-async function trickle (port: number, first: string, { quiet = false, guard = 8000 } = {}): Promise<string> {
+async function trickle (port: number, first: string, { quiet = false } = {}): Promise<string> {
   const socket = net.connect(port, '127.0.0.1')
   await once(socket, 'connect')
   let received = ''
@@ -34,7 +31,7 @@ async function trickle (port: number, first: string, { quiet = false, guard = 80
   const timer = first === '' || quiet ? undefined : setInterval(() => { if (socket.writable) socket.write('x') }, 50)
   try {
     // The guard is far above the timeouts given and far below the defaults.
-    await settles(once(socket, 'close'), 'the server cutting the slow client', guard)
+    await settles(once(socket, 'close'), 'the server cutting the slow client', 8000)
   } finally {
     clearInterval(timer)
     socket.destroy()

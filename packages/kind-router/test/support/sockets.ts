@@ -1,6 +1,7 @@
 import { once } from 'node:events'
 import { mkdtempSync, rmSync } from 'node:fs'
 import net from 'node:net'
+import tls from 'node:tls'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Fastify, { type FastifyInstance } from 'fastify'
@@ -86,6 +87,16 @@ export async function rawExchange (port: number, data: string | Buffer, host = '
   await Promise.race([once(socket, 'close'), once(socket, 'end')])
   socket.destroy()
   return Buffer.concat(chunks).toString('latin1')
+}
+
+/** A raw HTTP/1.1 connection to a kind, clear or TLS (ALPN http/1.1, any certificate), connected, its errors ignored. */
+export async function http1Connection (port: number, secure: boolean): Promise<net.Socket> {
+  const socket: net.Socket = secure
+    ? tls.connect({ host: '127.0.0.1', port, ALPNProtocols: ['http/1.1'], rejectUnauthorized: false })
+    : net.connect(port, '127.0.0.1')
+  socket.on('error', () => {})
+  await once(socket, secure ? 'secureConnect' : 'connect')
+  return socket
 }
 
 /** Resolves with `promise`, or rejects naming `what` if it has not settled after a few seconds (a hang guard, not a timing check). */
