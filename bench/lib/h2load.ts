@@ -14,6 +14,8 @@ export interface H2loadSettings {
   warmup: number
   /** Seconds measured. */
   duration: number
+  /** The first run by request count (below); false for a server this process already loaded. */
+  prime: boolean
 }
 
 /** Extra seconds h2load gets past its warm-up and duration before it counts as stuck. */
@@ -33,7 +35,7 @@ export async function h2load (url: string, settings: H2loadSettings, window: Mea
   // A first round of requests by count (a mode that does not get stuck) so the timed run meets
   // a server that has made its first TLS sessions and compiled its hot path.
   const { threads, connections, streams } = settings
-  await runTool(H2LOAD, ['-t', String(threads), '-c', String(connections), '-m', String(streams), '-n', String(Math.max(connections, Math.min(connections * streams * 4, 20_000))), url], 60_000)
+  if (settings.prime) await runTool(H2LOAD, ['-t', String(threads), '-c', String(connections), '-m', String(streams), '-n', String(Math.max(connections, Math.min(connections * streams * 4, 20_000))), url], 60_000)
   try {
     return await h2loadOnce(url, settings, window)
   } catch (err) {

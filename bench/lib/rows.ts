@@ -94,8 +94,8 @@ export function selectRatios (only: ReadonlySet<string>): Ratio[] {
   return RATIOS.filter(ratio => only.size === 0 || only.has(ratio.group))
 }
 
-/** The tool a row's load generator needs (the WebSocket client is ours). */
-export function toolOf (row: Row): string | undefined {
+/** The tool a row's (or a pair's) load generator needs (the WebSocket client is ours). */
+export function toolOf (row: { load: LoadKind }): string | undefined {
   if (row.load === 'wrk' || row.load === 'wrk-tls') return 'wrk'
   if (row.load === 'h2load-tls' || row.load === 'h2load-h2c') return 'h2load'
   return undefined

@@ -9,6 +9,8 @@ export interface ServerProcess {
   port: number
   /** The child's pid, for reading its CPU time from /proc. */
   pid: number
+  /** The lines the server printed before its `listening` line (servers/pair.ts: `pair <port>`). */
+  said: string[]
   stop (): Promise<void>
 }
 
@@ -66,12 +68,19 @@ export function startServer (name: string, command: string, args: string[], env:
     const timer = setTimeout(() => fail(new Error(`${name} did not report its port within ${timeoutMs} ms`)), timeoutMs)
     child.once('error', fail)
     child.once('exit', onExit)
+    const said: string[] = []
+    let listening = false
     createInterface({ input: child.stdout }).on('line', line => {
+      if (listening) return
       const match = /^listening (\d+)$/.exec(line)
-      if (match === null) return
+      if (match === null) {
+        said.push(line)
+        return
+      }
+      listening = true
       clearTimeout(timer)
       child.off('exit', onExit)
-      resolve({ name, port: Number(match[1]), pid: child.pid!, stop })
+      resolve({ name, port: Number(match[1]), pid: child.pid!, said, stop })
     })
   })
 }

@@ -1,15 +1,12 @@
 import { mkdir, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { checkAnswer, checkEcho, checkH2, checkHttps } from './check.ts'
 import { cpuSeconds } from './cpu.ts'
 import type { BenchFlags } from './flags.ts'
-import { h2load } from './h2load.ts'
 import { startKresd } from './kresd.ts'
+import { checkLoad, runLoad, urlFor } from './loads.ts'
 import type { Row } from './rows.ts'
-import type { LoadResult, MeasuredWindow, Sample } from './sample.ts'
+import type { Sample } from './sample.ts'
 import { startNodeServer, type ServerProcess } from './server-process.ts'
-import { wrk } from './wrk.ts'
-import { wsEcho } from './ws-echo.ts'
 
 export interface RunContext {
   flags: BenchFlags
@@ -38,40 +35,6 @@ function profileDirOf (row: Row, round: number, base: string): string {
   return join(base, `${row.name.replace(/[^a-z0-9]+/gi, '-')}-round${round}`)
 }
 
-function urlOf (row: Row, port: number): string {
-  const origin = `127.0.0.1:${port}`
-  switch (row.load) {
-    case 'wrk': return `http://${origin}/service`
-    case 'wrk-tls': return `https://${origin}/service`
-    case 'h2load-tls': return `https://${origin}/service`
-    case 'h2load-h2c': return `http://${origin}/service`
-    case 'ws': return `ws://${origin}/echo`
-  }
-}
-
-/** The check before any load: a wrong answer (or protocol) stops the run. */
-async function check (row: Row, url: string): Promise<string | undefined> {
-  switch (row.load) {
-    case 'wrk': await checkAnswer(row.name, url); return undefined
-    case 'wrk-tls': return await checkHttps(row.name, url)
-    case 'h2load-tls':
-    case 'h2load-h2c': return await checkH2(row.name, url)
-    case 'ws': await checkEcho(row.name, url); return undefined
-  }
-}
-
-/** The warm-up (not counted) and the measured run; `window` hears when the measured seconds begin and end. */
-function load (row: Row, url: string, flags: BenchFlags, window: MeasuredWindow): Promise<LoadResult> {
-  const { threads, connections, streams, warmup, duration } = flags
-  switch (row.load) {
-    case 'wrk':
-    case 'wrk-tls': return wrk(url, { threads, connections, warmup, duration }, window)
-    case 'h2load-tls':
-    case 'h2load-h2c': return h2load(url, { threads, connections, streams, warmup, duration }, window)
-    case 'ws': return wsEcho(url, { connections, warmup, duration }, window)
-  }
-}
-
 /** A round whose load generator failed: no figure, one failure, the run goes on. */
 const failed: Sample = { rps: Number.NaN, p99: Number.NaN, requests: 0, failures: 1, cpuUs: Number.NaN }
 
@@ -91,14 +54,14 @@ export async function runUserPath (rows: Row[], context: RunContext): Promise<Ru
       const server = await start(row, round, context)
       let sample = failed
       try {
-        const url = urlOf(row, server.port)
-        const seen = await check(row, url)
+        const url = urlFor(row.load, server.port)
+        const seen = await checkLoad(row.load, row.name, url)
         if (seen !== undefined) negotiated.set(row.name, seen)
         let cpuBefore = Number.NaN
         let cpuAfter = Number.NaN
         const window = { begin: () => { cpuBefore = cpuSeconds(server.pid) }, end: () => { cpuAfter = cpuSeconds(server.pid) } }
         try {
-          const result = await load(row, url, flags, window)
+          const result = await runLoad(row.load, url, flags, window)
           sample = { ...result, cpuUs: (cpuAfter - cpuBefore) / result.requests * 1e6 }
         } catch (err) {
           process.stderr.write(`round ${round}/${flags.rounds} ${row.name}: the load failed, no figure this round: ${err instanceof Error ? err.message : String(err)}\n`)

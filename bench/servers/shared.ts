@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import type { Server } from 'node:net'
 import type { FastifyInstance, FastifyServerOptions } from 'fastify'
+import websocket from '@fastify/websocket'
 
 /** The seed's upvalue: every server answers GET /service with `{ key: path, value }`. */
 export const value = 42
@@ -9,6 +10,14 @@ export const value = 42
 export function serviceRoute (app: FastifyInstance): void {
   app.get('/service', (request, reply) => {
     reply.send({ key: request.url, value })
+  })
+}
+
+/** The plain Fastify WebSocket echo of the reference servers: @fastify/websocket, every message sent back as it came. */
+export async function websocketEchoRoute (app: FastifyInstance): Promise<void> {
+  await app.register(websocket)
+  app.get('/echo', { websocket: true }, socket => {
+    socket.on('message', (data, isBinary) => socket.send(data, { binary: isBinary }))
   })
 }
 
