@@ -1,4 +1,4 @@
-// pnpm bench:pairs [--processes 4] [--bursts 10] [--burst 2] [--warmup 3] [--connections 50] [--streams 10] [--pairs fastify,kind,...] [--no-pin]
+// pnpm bench:pairs [--processes 2] [--bursts 10] [--burst 2] [--warmup 3] [--connections 50] [--streams 10] [--pairs fastify,kind,...] [--no-pin]
 // A server against a plain Fastify server of the same protocol in one process (servers/pair.ts,
 // the pairs in lib/pairs.ts), loaded in short bursts that take turns (A B, B A, ...) by the
 // protocol's load generator (wrk, h2load or the WebSocket echo client): each process gives the
@@ -18,7 +18,7 @@ import { H2LOAD, WRK, install, toolVersion } from './lib/tools.ts'
 
 const { values } = parseArgs({
   options: {
-    processes: { type: 'string', default: '4' },
+    processes: { type: 'string', default: '2' },
     bursts: { type: 'string', default: '10' },
     burst: { type: 'string', default: '2' },
     warmup: { type: 'string', default: '3' },

@@ -32,8 +32,11 @@ export const PAIRS: Pair[] = [
   { name: 'kind-h2c', load: 'h2load-h2c', what: 'kind with tls: false, cleartext HTTP/2, against Fastify { http2: true }', row: 'g' }
 ]
 
-/** What `pnpm bench:pairs` runs without `--pairs`: the control and one pair per row of `pnpm bench`, (a) to (e) and (g). */
-export const DEFAULT_PAIRS = ['fastify', 'kind', 'kind-default', 'kind-tls', 'kind-h2', 'kind-ws', 'kind-h2c']
+/**
+ * What `pnpm bench:pairs` runs without `--pairs`: one pair per row of `pnpm bench`, (a) to (e)
+ * and (g), each protocol with its control.
+ */
+export const DEFAULT_PAIRS = ['fastify', 'kind', 'kind-default', 'fastify-tls', 'kind-tls', 'fastify-h2', 'kind-h2', 'fastify-ws', 'kind-ws', 'fastify-h2c', 'kind-h2c']
 
 export function pairNamed (name: string): Pair {
   const pair = PAIRS.find(p => p.name === name)
