@@ -15,6 +15,16 @@ export interface GuardTimes {
 const MAX_CONTROL_FRAMES = 100
 /** A PING frame: a 9-byte frame header and 8 bytes of opaque data (RFC 9113, section 6.7). */
 const PING_FRAME_BYTES = 17
+/**
+ * What a client may still send once its last stream closed, no request being on its way:
+ * WINDOW_UPDATEs for the answer's data (13 bytes each, RFC 9113, section 6.9), which Node's
+ * http2 reports by no event. Four of them (the connection's and the streams' last ones).
+ */
+const AFTER_ANSWER_BYTES = 4 * 13
+/** A client's SETTINGS frame at most: its header and ten settings of 6 bytes (RFC 9113, section 6.5). */
+const SETTINGS_FRAME_BYTES = 9 + 6 * 10
+/** A client's ACK of the server's SETTINGS: the frame header alone. */
+const SETTINGS_ACK_BYTES = 9
 
 interface Watched extends Movement {
   socket: Duplex & { bytesRead: number, bytesWritten: number }
@@ -22,8 +32,14 @@ interface Watched extends Movement {
   open: number
   /** When the last stream closed (or the session began). */
   idleSince: number
-  /** Bytes read when the session last became idle: more means a request is on its way. */
+  /**
+   * Bytes read when the session last became idle, with what the control frames since then
+   * explain (PING, and after a first answer SETTINGS, their ACK and WINDOW_UPDATE): more means
+   * a request is on its way.
+   */
   readAtIdle: number
+  /** A stream has closed on it: what the client sends after an answer is not a request starting. */
+  answered: boolean
   /** When bytes were first seen arriving on an idle session. */
   arrivingSince: number | undefined
   /** Streams reset (by the client, mostly), since the last check. */
@@ -60,7 +76,7 @@ export class SessionGuard {
     const now = Date.now()
     const s = socket as Watched['socket']
     // readAtIdle 0: bytes read before the session began (the sniffer's and the :authority mender's) count as a request on its way.
-    const watched: Watched = { socket: s, open: 0, idleSince: now, readAtIdle: 0, arrivingSince: undefined, bytes: moved(s), movedAt: now, resets: 0, controls: 0, abused: false }
+    const watched: Watched = { socket: s, open: 0, idleSince: now, readAtIdle: 0, answered: false, arrivingSince: undefined, bytes: moved(s), movedAt: now, resets: 0, controls: 0, abused: false }
     this.#sessions.set(session, watched)
     // One listener of each per session, not a closure per stream: 'close' comes once, `this` is the stream.
     const guard = this
@@ -68,7 +84,8 @@ export class SessionGuard {
       if (this.rstCode !== http2constants.NGHTTP2_NO_ERROR) guard.#onReset(session, watched)
       if (--watched.open > 0) return
       watched.idleSince = Date.now()
-      watched.readAtIdle = s.bytesRead
+      watched.readAtIdle = s.bytesRead + AFTER_ANSWER_BYTES
+      watched.answered = true
     }
     session.on('stream', stream => {
       watched.open++
@@ -84,7 +101,16 @@ export class SessionGuard {
       // Its own bytes only, as it may have come in one read with the start of a header block.
       if (watched.open === 0) watched.readAtIdle += PING_FRAME_BYTES
     })
-    session.on('remoteSettings', onControl)
+    // SETTINGS and their ACK on a connection that has answered are not a request on its way either
+    // (a new connection's first bytes, SETTINGS included, are: readAtIdle starts at 0).
+    const credit = (bytes: number): void => {
+      if (watched.open === 0 && watched.answered) watched.readAtIdle += bytes
+    }
+    session.on('remoteSettings', () => {
+      onControl()
+      credit(SETTINGS_FRAME_BYTES)
+    })
+    session.on('localSettings', () => credit(SETTINGS_ACK_BYTES))
     // A GOAWAY for abuse (flood, rapid reset) ends the session: the TCP connection goes with it at once.
     session.once('close', () => {
       this.#sessions.delete(session)

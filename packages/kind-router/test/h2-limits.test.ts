@@ -1,8 +1,9 @@
 import { once } from 'node:events'
 import http2 from 'node:http2'
-import { test } from 'tap'
+import type { TLSSocket } from 'node:tls'
+import { test, type Test } from 'tap'
 import { build, ephemeralCa, serve, settles, type LogLine } from './support/sockets.ts'
-import { END_HEADERS, END_STREAM, frame, frameTypes, GOAWAY, h2Get, h2Raw, HEADERS, PING, PREFACE, requestBlock, resources, RST_STREAM, SETTINGS, until } from './support/h2-frames.ts'
+import { ACK, END_HEADERS, END_STREAM, frame, frameTypes, GOAWAY, h2Get, h2Raw, HEADERS, PING, PREFACE, requestBlock, resources, RST_STREAM, SETTINGS, until, WINDOW_UPDATE } from './support/h2-frames.ts'
 
 const endpoints = { '/': ['text/plain', 'ok'] } as const
 
@@ -94,6 +95,62 @@ test('closes an idle HTTP/2 connection that only sends PINGs at keepAliveTimeout
   t.ok(lived >= 1400, `open until keepAliveTimeout (1500 ms), far past headersTimeout (300 ms): ${lived} ms`)
   t.ok(types.includes(GOAWAY), 'told GOAWAY')
   t.notOk(logs.some(line => line.msg === 'HTTP/2 request headers not complete within headersTimeout'), 'not taken for headers that never complete')
+})
+
+/** A WINDOW_UPDATE frame: `increment` more bytes the client takes on `stream` (0: the connection). */
+function windowUpdate (stream: number, increment: number): Buffer {
+  const payload = Buffer.alloc(4)
+  payload.writeUInt32BE(increment)
+  return frame(WINDOW_UPDATE, 0, stream, payload)
+}
+
+/** A SETTINGS frame with SETTINGS_INITIAL_WINDOW_SIZE (0x4). */
+function windowSettings (size: number): Buffer {
+  const payload = Buffer.alloc(6)
+  payload.writeUInt16BE(0x4)
+  payload.writeUInt32BE(size, 2)
+  return frame(SETTINGS, 0, 0, payload)
+}
+
+/** A raw HTTP/2 client that has sent one GET and got its answer; the time it started. */
+async function answeredClient (t: Pick<Test, 'teardown'>, port: number): Promise<{ socket: TLSSocket, types: number[], started: number }> {
+  const socket = await h2Raw(port)
+  t.teardown(() => socket.destroy())
+  const types = frameTypes(socket)
+  const started = Date.now()
+  socket.write(Buffer.concat([PREFACE, frame(SETTINGS, 0, 0), frame(HEADERS, END_HEADERS | END_STREAM, 1, requestBlock())]))
+  await until(() => types.includes(HEADERS), answered => answered, 'the answer')
+  return { socket, types, started }
+}
+
+test('closes an idle HTTP/2 connection whose client sends SETTINGS, their ACK and WINDOW_UPDATEs after an answer at keepAliveTimeout with GOAWAY', async t => {
+  const { app, logs } = await build(t)
+  const port = await serve(app, 'svc', { endpoints, tls: true, headersTimeout: 300, keepAliveTimeout: 1500 })
+  const { socket, types, started } = await answeredClient(t, port)
+  // What a client sends after an answer: the ACK of the server's SETTINGS, WINDOW_UPDATEs for the
+  // data it read (the connection's and the stream's), then now and again new SETTINGS of its own.
+  socket.write(Buffer.concat([frame(SETTINGS, ACK, 0), windowUpdate(0, 65_535), windowUpdate(1, 65_535)]))
+  let size = 70_000
+  const settings = setInterval(() => socket.write(windowSettings(size++)), 200)
+  t.teardown(() => clearInterval(settings))
+  await settles(once(socket, 'close'), 'the server closing the idle connection', 5000)
+  clearInterval(settings)
+  const lived = Date.now() - started
+  t.ok(lived >= 1400, `open until keepAliveTimeout (1500 ms), far past headersTimeout (300 ms): ${lived} ms`)
+  t.ok(types.includes(GOAWAY), 'told GOAWAY')
+  t.notOk(logs.some(line => line.msg === 'HTTP/2 request headers not complete within headersTimeout'), 'not taken for headers that never complete')
+})
+
+test('cuts an HTTP/2 connection at headersTimeout whose next request headers never complete after an answer', async t => {
+  const { app, logs } = await build(t)
+  const port = await serve(app, 'svc', { endpoints, tls: true, headersTimeout: 300, keepAliveTimeout: 5000 })
+  const { socket, started } = await answeredClient(t, port)
+  // The second request's HEADERS without END_HEADERS, and no CONTINUATION ever.
+  socket.write(frame(HEADERS, END_STREAM, 3, requestBlock('GET', `/${'a'.repeat(60)}`)))
+  await settles(once(socket, 'close'), 'the server cutting the connection', 4000)
+  const lived = Date.now() - started
+  t.ok(lived < 2500, `cut near headersTimeout (300 ms, checked every quarter second), long before keepAliveTimeout (5000 ms): ${lived} ms`)
+  t.ok(logs.some(line => line.msg === 'HTTP/2 request headers not complete within headersTimeout'), 'a log line for it')
 })
 
 test('refuses a maxConcurrentStreams or maxSessionMemory that is not a positive integer, naming the field', async t => {
