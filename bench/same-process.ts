@@ -101,6 +101,7 @@ async function onePair (pair: Pair, env: Record<string, string>): Promise<number
   }
 }
 
+for (const pair of pairs) process.stderr.write(`pair ${pair.name} (${LOADER[pair.load]}): ${pair.what}\n`)
 const certificate = await runCertificate()
 const perProcess = new Map<Pair, number[]>(pairs.map(p => [p, []]))
 try {
