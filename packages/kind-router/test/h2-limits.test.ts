@@ -77,26 +77,6 @@ test('cuts an HTTP/2 connection whose request headers never complete, at headers
   t.equal((await h2Get(port, await ephemeralCa())).status, 200, 'another client is served')
 })
 
-test('closes an idle HTTP/2 connection that only sends PINGs at keepAliveTimeout with GOAWAY, not as headers never completing', async t => {
-  const { app, logs } = await build(t)
-  const port = await serve(app, 'svc', { endpoints, tls: true, headersTimeout: 300, keepAliveTimeout: 1500 })
-  const socket = await h2Raw(port)
-  t.teardown(() => socket.destroy())
-  const types = frameTypes(socket)
-  const started = Date.now()
-  socket.write(Buffer.concat([PREFACE, frame(SETTINGS, 0, 0), frame(HEADERS, END_HEADERS | END_STREAM, 1, requestBlock())]))
-  await until(() => types.includes(HEADERS), answered => answered, 'the answer')
-  // The client's keep-alive PINGs on the idle connection, one every 100 ms.
-  const pinging = setInterval(() => socket.write(frame(PING, 0, 0, Buffer.alloc(8))), 100)
-  t.teardown(() => clearInterval(pinging))
-  await settles(once(socket, 'close'), 'the server closing the idle connection', 5000)
-  clearInterval(pinging)
-  const lived = Date.now() - started
-  t.ok(lived >= 1400, `open until keepAliveTimeout (1500 ms), far past headersTimeout (300 ms): ${lived} ms`)
-  t.ok(types.includes(GOAWAY), 'told GOAWAY')
-  t.notOk(logs.some(line => line.msg === 'HTTP/2 request headers not complete within headersTimeout'), 'not taken for headers that never complete')
-})
-
 /** A WINDOW_UPDATE frame: `increment` more bytes the client takes on `stream` (0: the connection). */
 function windowUpdate (stream: number, increment: number): Buffer {
   const payload = Buffer.alloc(4)
@@ -112,8 +92,10 @@ function windowSettings (size: number): Buffer {
   return frame(SETTINGS, 0, 0, payload)
 }
 
+interface AnsweredClient { socket: TLSSocket, types: number[], started: number }
+
 /** A raw HTTP/2 client that has sent one GET and got its answer; the time it started. */
-async function answeredClient (t: Pick<Test, 'teardown'>, port: number): Promise<{ socket: TLSSocket, types: number[], started: number }> {
+async function answeredClient (t: Pick<Test, 'teardown'>, port: number): Promise<AnsweredClient> {
   const socket = await h2Raw(port)
   t.teardown(() => socket.destroy())
   const types = frameTypes(socket)
@@ -123,22 +105,39 @@ async function answeredClient (t: Pick<Test, 'teardown'>, port: number): Promise
   return { socket, types, started }
 }
 
-test('closes an idle HTTP/2 connection whose client sends SETTINGS, their ACK and WINDOW_UPDATEs after an answer at keepAliveTimeout with GOAWAY', async t => {
-  const { app, logs } = await build(t)
-  const port = await serve(app, 'svc', { endpoints, tls: true, headersTimeout: 300, keepAliveTimeout: 1500 })
-  const { socket, types, started } = await answeredClient(t, port)
-  // What a client sends after an answer: the ACK of the server's SETTINGS, WINDOW_UPDATEs for the
-  // data it read (the connection's and the stream's), then now and again new SETTINGS of its own.
-  socket.write(Buffer.concat([frame(SETTINGS, ACK, 0), windowUpdate(0, 65_535), windowUpdate(1, 65_535)]))
-  let size = 70_000
-  const settings = setInterval(() => socket.write(windowSettings(size++)), 200)
-  t.teardown(() => clearInterval(settings))
+/**
+ * Writes `next()` every `ms` on the answered, otherwise idle connection (served with
+ * headersTimeout 300 and keepAliveTimeout 1500) until the server closes it, and checks it was
+ * closed at keepAliveTimeout with GOAWAY, not cut as headers that never complete.
+ */
+async function closedAtKeepAlive (t: Test, { socket, types, started }: AnsweredClient, logs: LogLine[], next: () => Buffer, ms: number): Promise<void> {
+  const writing = setInterval(() => socket.write(next()), ms)
+  t.teardown(() => clearInterval(writing))
   await settles(once(socket, 'close'), 'the server closing the idle connection', 5000)
-  clearInterval(settings)
+  clearInterval(writing)
   const lived = Date.now() - started
   t.ok(lived >= 1400, `open until keepAliveTimeout (1500 ms), far past headersTimeout (300 ms): ${lived} ms`)
   t.ok(types.includes(GOAWAY), 'told GOAWAY')
   t.notOk(logs.some(line => line.msg === 'HTTP/2 request headers not complete within headersTimeout'), 'not taken for headers that never complete')
+}
+
+test('closes an idle HTTP/2 connection that only sends PINGs at keepAliveTimeout with GOAWAY, not as headers never completing', async t => {
+  const { app, logs } = await build(t)
+  const port = await serve(app, 'svc', { endpoints, tls: true, headersTimeout: 300, keepAliveTimeout: 1500 })
+  const client = await answeredClient(t, port)
+  // The client's keep-alive PINGs on the idle connection, one every 100 ms.
+  await closedAtKeepAlive(t, client, logs, () => frame(PING, 0, 0, Buffer.alloc(8)), 100)
+})
+
+test('closes an idle HTTP/2 connection whose client sends SETTINGS, their ACK and WINDOW_UPDATEs after an answer at keepAliveTimeout with GOAWAY', async t => {
+  const { app, logs } = await build(t)
+  const port = await serve(app, 'svc', { endpoints, tls: true, headersTimeout: 300, keepAliveTimeout: 1500 })
+  const client = await answeredClient(t, port)
+  // What a client sends after an answer: the ACK of the server's SETTINGS, WINDOW_UPDATEs for the
+  // data it read (the connection's and the stream's), then now and again new SETTINGS of its own.
+  client.socket.write(Buffer.concat([frame(SETTINGS, ACK, 0), windowUpdate(0, 65_535), windowUpdate(1, 65_535)]))
+  let size = 70_000
+  await closedAtKeepAlive(t, client, logs, () => windowSettings(size++), 200)
 })
 
 test('cuts an HTTP/2 connection at headersTimeout whose next request headers never complete after an answer', async t => {
