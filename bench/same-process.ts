@@ -8,7 +8,7 @@
 import { parseArgs } from 'node:util'
 import { integer } from './lib/args.ts'
 import { runCertificate } from './lib/certificate.ts'
-import { checkLoad, runLoad, urlFor, type LoadSettings } from './lib/loads.ts'
+import { checkLoad, loadGenerator, runLoad, urlFor, type LoadSettings } from './lib/loads.ts'
 import { DEFAULT_PAIRS, pairNamed, type Pair } from './lib/pairs.ts'
 import { pinTo } from './lib/pin.ts'
 import { median } from './lib/report.ts'
@@ -51,22 +51,17 @@ const REFERENCE: Record<LoadKind, string> = {
   ws: 'fastify ws'
 }
 
-const LOADER: Record<LoadKind, string> = {
-  wrk: `wrk -t1 -c${connections}`,
-  'wrk-tls': `wrk -t1 -c${connections} https`,
-  'h2load-tls': `h2load -t1 -c${connections} -m${streams} https`,
-  'h2load-h2c': `h2load -t1 -c${connections} -m${streams} h2c`,
-  ws: `WebSocket echo, ${connections} clients`
-}
+/** The load generators' shape on both sides of every pair: one thread, as in `pnpm bench`. */
+const shape = { threads: 1, connections, streams }
 
 /** No server CPU is read around a burst: the ratio of the two sides' figures is the measure. */
 const unwatched = { begin () {}, end () {} }
 
 /** Requests (or echoes) per second of one burst; errors or non-2xx stop the run. */
 async function rate (pair: Pair, port: number, seconds: number, first: boolean): Promise<number> {
-  const settings: LoadSettings = { threads: 1, connections, streams, warmup: 0, duration: seconds, prime: first }
+  const settings: LoadSettings = { ...shape, warmup: 0, duration: seconds, prime: first }
   const result = await runLoad(pair.load, urlFor(pair.load, port), settings, unwatched)
-  if (result.failures > 0) throw new Error(`${LOADER[pair.load]} on port ${port}: ${result.failures} errors or non-2xx`)
+  if (result.failures > 0) throw new Error(`${loadGenerator(pair.load, shape)} on port ${port}: ${result.failures} errors or non-2xx`)
   return result.rps
 }
 
@@ -101,7 +96,7 @@ async function onePair (pair: Pair, env: Record<string, string>): Promise<number
   }
 }
 
-for (const pair of pairs) process.stderr.write(`pair ${pair.name} (${LOADER[pair.load]}): ${pair.what}\n`)
+for (const pair of pairs) process.stderr.write(`pair ${pair.name} (${loadGenerator(pair.load, shape)}): ${pair.what}\n`)
 const certificate = await runCertificate()
 const perProcess = new Map<Pair, number[]>(pairs.map(p => [p, []]))
 try {
@@ -113,7 +108,7 @@ try {
       process.stderr.write(`process ${round}/${processes} ${pair.name}: median ${m.toFixed(3)} (bursts ${ratios.map(r => r.toFixed(2)).join(' ')})\n`)
     }
   }
-  const loaders = [...new Set(pairs.map(p => LOADER[p.load]))].join('; ')
+  const loaders = [...new Set(pairs.map(p => loadGenerator(p.load, shape)))].join('; ')
   console.log(`same process, ${loaders}; ${bursts} bursts of ${burst} s a process after ${warmup} s of warm-up each side, ` +
     `${processes} processes a pair, pinning ${typeof pinning === 'string' ? pinning : `server CPU ${pinning.server}, load CPU ${pinning.load}`}`)
   for (const [pair, ms] of perProcess) {

@@ -24,6 +24,17 @@ export interface LoadSettings {
   prime?: boolean
 }
 
+/** The load generator of a load kind as the results name it, e.g. `h2load -t1 -c50 -m10 https`. */
+export function loadGenerator (load: LoadKind, { threads, connections, streams }: Pick<LoadSettings, 'threads' | 'connections' | 'streams'>): string {
+  switch (load) {
+    case 'wrk': return `wrk -t${threads} -c${connections}`
+    case 'wrk-tls': return `wrk -t${threads} -c${connections} https`
+    case 'h2load-tls': return `h2load -t${threads} -c${connections} -m${streams} https`
+    case 'h2load-h2c': return `h2load -t${threads} -c${connections} -m${streams} h2c`
+    case 'ws': return `ws echo ×${connections}`
+  }
+}
+
 /** The URL a load kind loads on a server listening on 127.0.0.1:`port`. */
 export function urlFor (load: LoadKind, port: number): string {
   const origin = `127.0.0.1:${port}`

@@ -3,18 +3,11 @@ import { cpus, loadavg } from 'node:os'
 import type { BenchFlags } from './flags.ts'
 import type { Pinning } from './pin.ts'
 import { median } from './report.ts'
+import { loadGenerator } from './loads.ts'
 import type { Ratio, Row } from './rows.ts'
 import type { Sample } from './sample.ts'
 
 const require = createRequire(import.meta.url)
-
-const generator: Record<Row['load'], (flags: BenchFlags) => string> = {
-  wrk: f => `wrk -t${f.threads} -c${f.connections}`,
-  'wrk-tls': f => `wrk -t${f.threads} -c${f.connections} https`,
-  'h2load-tls': f => `h2load -t${f.threads} -c${f.connections} -m${f.streams} https`,
-  'h2load-h2c': f => `h2load -t${f.threads} -c${f.connections} -m${f.streams} h2c`,
-  ws: f => `ws echo ×${f.connections}`
-}
 
 /** The median of the rounds that gave a figure (a failed round gives NaN). */
 function medianOf (values: number[]): number {
@@ -45,7 +38,7 @@ export function table (rows: Row[], samples: Map<string, Sample[]>, flags: Bench
     const rps = runs.map(s => s.rps).filter(Number.isFinite)
     const range = rps.length === 0 ? '–' : `${format(Math.min(...rps))}–${format(Math.max(...rps))}`
     const failures = runs.reduce((sum, s) => sum + s.failures, 0)
-    return `| ${row.name} | ${row.groups.join(',')} | ${generator[row.load](flags)} | ${format(medianOf(rps))} | ${range} | ` +
+    return `| ${row.name} | ${row.groups.join(',')} | ${loadGenerator(row.load, flags)} | ${format(medianOf(rps))} | ${range} | ` +
       `${fixed(medianOf(runs.map(s => s.p99)), 2)} | ${fixed(medianOf(runs.map(s => s.cpuUs)), 1)} | ${failures} |`
   })
   return [
